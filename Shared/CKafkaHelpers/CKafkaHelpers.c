@@ -11,7 +11,7 @@ static rd_kafka_headers_t *tw_make_headers(const tw_header *headers, size_t head
     return hdrs;
 }
 
-rd_kafka_resp_err_t tw_produce(rd_kafka_t *rk, const char *topic, int32_t partition,
+rd_kafka_resp_err_t tw_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t partition,
                                const void *key, size_t key_len,
                                const void *payload, size_t payload_len,
                                const tw_header *headers, size_t header_count,
@@ -19,7 +19,7 @@ rd_kafka_resp_err_t tw_produce(rd_kafka_t *rk, const char *topic, int32_t partit
     rd_kafka_headers_t *hdrs = tw_make_headers(headers, header_count);
     rd_kafka_resp_err_t err;
     if (hdrs) {
-        err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+        err = rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition),
                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                 RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE((void *)payload, payload_len),
                                 RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
@@ -28,7 +28,7 @@ rd_kafka_resp_err_t tw_produce(rd_kafka_t *rk, const char *topic, int32_t partit
             rd_kafka_headers_destroy(hdrs);
         }
     } else {
-        err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+        err = rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition),
                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                 RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE((void *)payload, payload_len),
                                 RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);

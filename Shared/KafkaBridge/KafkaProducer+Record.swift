@@ -4,18 +4,16 @@ import Foundation
 
 /// Hands one record to librdkafka (payload, key and headers are copied). Headers are marshalled into two flat
 /// buffers (names, values) so a message with headers costs two allocations and none without.
-func produceRecord(_ handle: OpaquePointer, _ message: KafkaProducerMessage, opaque: UnsafeMutableRawPointer?)
-    -> rd_kafka_resp_err_t
-{
+func produceRecord(
+    _ handle: OpaquePointer, topic: OpaquePointer, _ message: KafkaProducerMessage, opaque: UnsafeMutableRawPointer?
+) -> rd_kafka_resp_err_t {
     let partition = message.partition ?? RD_KAFKA_PARTITION_UA
-    return message.topic.withCString { topic in
-        message.value.withUnsafeBytes { value in
-            withOptionalBytes(message.key) { key in
-                withHeaders(message.headers) { headers, headerCount in
-                    tw_produce(
-                        handle, topic, partition, key.baseAddress, key.count, value.baseAddress, value.count,
-                        headers, headerCount, opaque)
-                }
+    return message.value.withUnsafeBytes { value in
+        withOptionalBytes(message.key) { key in
+            withHeaders(message.headers) { headers, headerCount in
+                tw_produce(
+                    handle, topic, partition, key.baseAddress, key.count, value.baseAddress, value.count,
+                    headers, headerCount, opaque)
             }
         }
     }

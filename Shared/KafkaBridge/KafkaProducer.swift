@@ -110,7 +110,11 @@ public final class KafkaProducer: Service, Sendable {
         case .finished: return .failed(KafkaError(.notRunning, reason: "producer has stopped"))
         }
         if let fatal = state.fatalError { return .failed(fatal) }
-        let err = produceRecord(self.client.handle, message, opaque: UnsafeMutableRawPointer(bitPattern: UInt(id)))
+        guard let topic = state.topicHandle(message.topic, client: self.client.handle) else {
+            return .failed(KafkaError(.invalidArgument, reason: "invalid topic name"))
+        }
+        let err = produceRecord(
+            self.client.handle, topic: topic, message, opaque: UnsafeMutableRawPointer(bitPattern: UInt(id)))
         if err == RD_KAFKA_RESP_ERR_NO_ERROR { return .sent(nil) }
         if err == RD_KAFKA_RESP_ERR__QUEUE_FULL { return .queueFull(state.reportGeneration) }
         return .failed(KafkaError.rdKafka(err))
@@ -164,6 +168,11 @@ public final class KafkaProducer: Service, Sendable {
             state.stopMode = state.stopMode == .none && flush ? .flush : .purge
         }
         rd_kafka_queue_yield(self.client.eventQueue)
+    }
+
+    deinit {
+        // Topic handles must be released before the client handle is destroyed (the client is freed after this).
+        for handle in self.state.withLock({ $0.topics.values }) { rd_kafka_topic_destroy(handle) }
     }
 }
 
@@ -279,6 +288,15 @@ struct ProducerState {
     var reportGeneration: UInt64 = 0
     var waiters: [UInt64: PendingSend] = [:]
     var roomWaiters: [CheckedContinuation<Void, Never>] = []
+    /// librdkafka topic handles by name, created on first use and released with the producer.
+    var topics: [String: OpaquePointer] = [:]
+
+    mutating func topicHandle(_ name: String, client: OpaquePointer) -> OpaquePointer? {
+        if let handle = self.topics[name] { return handle }
+        guard let handle = rd_kafka_topic_new(client, name, nil) else { return nil }
+        self.topics[name] = handle
+        return handle
+    }
 }
 
 /// Delivery reports of a ``KafkaProducer``, one element per message given to ``KafkaProducer/enqueue(_:)``.

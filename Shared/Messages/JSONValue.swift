@@ -1,0 +1,69 @@
+public import Foundation
+
+/// Any JSON value, used for the free-form contents of `OrderCommand.extensions`.
+///
+/// Numbers are kept as `Decimal`, so `0.1` survives a round trip exactly.
+public enum JSONValue: Sendable, Hashable, Codable {
+    /// JSON `null`.
+    case null
+    /// `true` or `false`.
+    case bool(Bool)
+    /// A JSON number.
+    case number(Decimal)
+    /// A JSON string.
+    case string(String)
+    /// A JSON array.
+    case array([JSONValue])
+    /// A JSON object.
+    case object([String: JSONValue])
+
+    /// Decodes any JSON value.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode(Decimal.self) {
+            self = .number(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else if let value = try? container.decode([String: JSONValue].self) {
+            self = .object(value)
+        } else {
+            throw MessageError(
+                .wrongType,
+                pointer: JSONPointer.make(JSONPointer.tokens(decoder.codingPath)),
+                rule: "value is not representable as JSON (number out of range?)"
+            )
+        }
+    }
+
+    /// Encodes the value as JSON.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value):
+            guard value.isFinite else {
+                throw MessageError(
+                    .invalidValue,
+                    pointer: JSONPointer.make(JSONPointer.tokens(encoder.codingPath)),
+                    rule: "JSON numbers must be finite"
+                )
+            }
+            try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+
+    /// The members if this is an object, else `nil`.
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let members) = self { members } else { nil }
+    }
+}
