@@ -26,19 +26,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
-        // librdkafka from Debian's librdkafka-dev (pkg-config "rdkafka").
+        // librdkafka from Debian's librdkafka-dev (pkg-config "rdkafka"); shim.h adds inline helpers.
         .systemLibrary(
             name: "Crdkafka",
             path: "Shared/Crdkafka",
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"]), .brew(["librdkafka"])]
         ),
-        // Small C shims for librdkafka calls Swift cannot make (variadic rd_kafka_producev).
-        .target(name: "CKafkaHelpers", dependencies: ["Crdkafka"], path: "Shared/CKafkaHelpers"),
         .target(
             name: "KafkaBridge",
             dependencies: [
-                "Crdkafka", "CKafkaHelpers",
+                "Crdkafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -92,6 +90,6 @@ let package = Package(
     ]
 )
 
-for target in package.targets where target.type != .system && target.name != "CKafkaHelpers" {
+for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + strict
 }

@@ -1,4 +1,3 @@
-import CKafkaHelpers
 import Crdkafka
 import Foundation
 

@@ -1,4 +1,3 @@
-import CKafkaHelpers
 import Crdkafka
 import Foundation
 public import Logging
@@ -180,22 +179,21 @@ public final class KafkaProducer: Service, Sendable {
 
 extension KafkaProducer {
     private func pollLoop() {
-        var buffer = [UnsafePointer<rd_kafka_message_t>?](repeating: nil, count: 1024)
-        let queue = self.client.eventQueue
+        var buffer = PollBuffer()
         while self.state.withLock({ $0.phase == .running && $0.fatalError == nil }) {
-            if let event = rd_kafka_queue_poll(queue, 1000) { self.handle(event, buffer: &buffer) }
+            self.serve(timeoutMilliseconds: 1000, buffer: &buffer)
         }
         let mode = self.state.withLock { $0.stopMode }
         let deadline = ContinuousClock.now + (mode == .flush ? self.configuration.shutdownFlushTimeout : .zero)
         while rd_kafka_outq_len(self.client.handle) > 0, ContinuousClock.now < deadline {
-            if let event = rd_kafka_queue_poll(queue, 100) { self.handle(event, buffer: &buffer) }
+            self.serve(timeoutMilliseconds: 100, buffer: &buffer)
         }
         if rd_kafka_outq_len(self.client.handle) > 0 {
             // Whatever is left fails with a purge error through its delivery report.
             rd_kafka_purge(self.client.handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
             let purgeDeadline = ContinuousClock.now + .seconds(5)
             while rd_kafka_outq_len(self.client.handle) > 0, ContinuousClock.now < purgeDeadline {
-                if let event = rd_kafka_queue_poll(queue, 100) { self.handle(event, buffer: &buffer) }
+                self.serve(timeoutMilliseconds: 100, buffer: &buffer)
             }
         }
         let (waiters, roomWaiters) = self.state.withLock { state in
@@ -209,7 +207,23 @@ extension KafkaProducer {
         self.reportsContinuation.finish()
     }
 
-    private func handle(_ event: OpaquePointer, buffer: inout [UnsafePointer<rd_kafka_message_t>?]) {
+    /// Waits up to the timeout for an event, then serves whatever else is queued (up to 64 events) without waiting,
+    /// and hands the collected delivery reports over in one batch: one wake-up of the reader per burst.
+    private func serve(timeoutMilliseconds: Int32, buffer: inout PollBuffer) {
+        guard let first = rd_kafka_queue_poll(self.client.eventQueue, timeoutMilliseconds) else { return }
+        self.handle(first, buffer: &buffer)
+        var served = 1
+        while served < 64, let next = rd_kafka_queue_poll(self.client.eventQueue, 0) {
+            self.handle(next, buffer: &buffer)
+            served += 1
+        }
+        if !buffer.reports.isEmpty {
+            self.reportsContinuation.yield(buffer.reports)
+            buffer.reports = []
+        }
+    }
+
+    private func handle(_ event: OpaquePointer, buffer: inout PollBuffer) {
         defer { rd_kafka_event_destroy(event) }
         switch rd_kafka_event_type(event) {
         case RD_KAFKA_EVENT_DR:
@@ -225,21 +239,21 @@ extension KafkaProducer {
         }
     }
 
-    private func handleDeliveryReports(_ event: OpaquePointer, buffer: inout [UnsafePointer<rd_kafka_message_t>?]) {
-        var unawaited: [KafkaDeliveryReport] = []
+    private func handleDeliveryReports(_ event: OpaquePointer, buffer: inout PollBuffer) {
         var awaited: [(UInt64, Int32, Int64, KafkaError?)] = []
         while true {
-            let count = buffer.withUnsafeMutableBufferPointer { rd_kafka_event_message_array(event, $0.baseAddress, $0.count) }
+            let count = buffer.messages.withUnsafeMutableBufferPointer {
+                rd_kafka_event_message_array(event, $0.baseAddress, $0.count)
+            }
             if count == 0 { break }
-            if unawaited.capacity == 0 { unawaited.reserveCapacity(count) }
             for index in 0..<count {
-                let message = buffer[index]!.pointee
+                let message = buffer.messages[index]!.pointee
                 let id = UInt64(UInt(bitPattern: message._private))
                 let error = message.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError.rdKafka(message.err)
                 if id & Self.awaitedFlag != 0 {
                     awaited.append((id, message.partition, message.offset, error))
                 } else {
-                    unawaited.append(KafkaDeliveryReport(
+                    buffer.reports.append(KafkaDeliveryReport(
                         id: KafkaMessageID(rawValue: id), partition: message.partition,
                         offset: error == nil ? message.offset : nil, error: error))
                 }
@@ -261,11 +275,16 @@ extension KafkaProducer {
             }
         }
         for waiter in roomWaiters { waiter.resume() }
-        if !unawaited.isEmpty { self.reportsContinuation.yield(unawaited) }
     }
 }
 
 // MARK: - State
+
+/// What the poll thread reuses between events: librdkafka's message array and the reports not yet handed over.
+struct PollBuffer {
+    var messages = [UnsafePointer<rd_kafka_message_t>?](repeating: nil, count: 1024)
+    var reports: [KafkaDeliveryReport] = []
+}
 
 enum ProduceAttempt<Success: Sendable>: Sendable {
     case sent(Success?)

@@ -39,6 +39,32 @@ struct KafkaDevExecutableTests {
         throw CancellationError()
     }
 
+    /// `kcat -L`, as the README tells a newcomer to check: every catalogue topic with its partition count.
+    private func expectKcatListsTheCatalogue(bootstrap: String) throws {
+        let kcat = Process()
+        kcat.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        kcat.arguments = ["kcat", "-b", bootstrap, "-L", "-J", "-m", "10"]
+        let output = Pipe()
+        kcat.standardOutput = output
+        try kcat.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        kcat.waitUntilExit()
+        try #require(kcat.terminationStatus == 0, "kcat -L failed (is kcat installed? `make setup` installs it)")
+        struct Metadata: Decodable {
+            struct Topic: Decodable {
+                struct Partition: Decodable { var partition: Int }
+                var topic: String
+                var partitions: [Partition]
+            }
+            var topics: [Topic]
+        }
+        let listed = try JSONDecoder().decode(Metadata.self, from: data)
+        let partitions = Dictionary(uniqueKeysWithValues: listed.topics.map { ($0.topic, $0.partitions.count) })
+        for topic in TopicCatalogue.all {
+            #expect(partitions[topic.name] == topic.partitions, "kcat -L: topic \(topic.name)")
+        }
+    }
+
     @Test func kafkaDevServesTheWholeCatalogueOnItsFixedAddressAndStopsOnSIGTERM() async throws {
         let (process, bootstrap) = try self.startKafkaDev()
         defer { if process.isRunning { process.terminate() } }
@@ -65,6 +91,8 @@ struct KafkaDevExecutableTests {
             #expect(message.value == Data("hello".utf8))
             #expect(message.offset == ack.offset)
         }
+
+        try self.expectKcatListsTheCatalogue(bootstrap: bootstrap)
 
         process.terminate()  // SIGTERM
         process.waitUntilExit()
