@@ -64,13 +64,30 @@ struct ConsumerGroupTests {
         #expect(await secondRun.inbox.values == (10..<20).map { "m\($0)" })
     }
 
+    @Test func gracefulShutdownCommitsStoredOffsetsWithoutWaitingForTheAutoCommit() async throws {
+        let broker = try makeBroker(["final-commit": 1])
+        try await self.produce((0..<6).map { "m\($0)" }, to: "final-commit", broker: broker)
+        // An auto-commit interval far longer than the test: only the shutdown commit can save the offsets.
+        let slowCommit: (inout KafkaConsumerConfiguration) -> Void = { $0.autoCommitInterval = .seconds(600) }
+        let firstRun = try PumpedConsumer(broker, group: "final", topics: ["final-commit"], configure: slowCommit)
+        try await withServices(firstRun.services) {
+            try await eventually("the first run consumes six") { await firstRun.inbox.count == 6 }
+        }
+        try await self.produce(["m6"], to: "final-commit", broker: broker)
+        let secondRun = try PumpedConsumer(broker, group: "final", topics: ["final-commit"], configure: slowCommit)
+        try await withServices(secondRun.services) {
+            try await eventually("the second run reaches m6") { await secondRun.inbox.values.last == "m6" }
+        }
+        #expect(await secondRun.inbox.values == ["m6"])
+    }
+
     @Test func aMessageNotMarkedProcessedIsDeliveredAgainAfterRestart() async throws {
         let broker = try makeBroker(["unfinished": 1])
         try await self.produce((0..<5).map { "m\($0)" }, to: "unfinished", broker: broker)
-        let firstRun = try PumpedConsumer(broker, group: "crashy", topics: ["unfinished"]) { message in
+        let firstRun = try PumpedConsumer(broker, group: "crashy", topics: ["unfinished"], shouldMark: { message in
             // Processing of m3 and m4 "did not finish": they are received but never marked.
             !["m3", "m4"].contains(text(message.value))
-        }
+        })
         try await withServices(firstRun.services) {
             try await eventually("the first run receives all five") { await firstRun.inbox.count == 5 }
         }

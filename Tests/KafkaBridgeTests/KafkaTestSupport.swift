@@ -98,10 +98,12 @@ struct PumpedConsumer: Service {
 
     init(
         _ broker: EmbeddedKafkaBroker, group: String, topics: [String],
+        configure: (inout KafkaConsumerConfiguration) -> Void = { _ in },
         shouldMark: @escaping @Sendable (KafkaConsumerMessage) -> Bool = { _ in true }
     ) throws {
-        self.consumer = try KafkaConsumer(
-            configuration: consumerConfiguration(broker, group: group), topics: topics, logger: testLogger)
+        var configuration = consumerConfiguration(broker, group: group)
+        configure(&configuration)
+        self.consumer = try KafkaConsumer(configuration: configuration, topics: topics, logger: testLogger)
         self.shouldMark = shouldMark
     }
 
