@@ -112,6 +112,11 @@ extension KafkaError {
         return error
     }
 
+    /// Maps a raw librdkafka response code (as kept in a ``KafkaDeliveryReport``).
+    static func rdKafka(code: Int32) -> KafkaError {
+        self.rdKafka(rd_kafka_resp_err_t(rawValue: code))
+    }
+
     /// Maps and destroys a librdkafka `rd_kafka_error_t` (used by the transactional API).
     static func consuming(_ handle: OpaquePointer, file: String = #fileID, line: UInt = #line) -> KafkaError {
         defer { rd_kafka_error_destroy(handle) }

@@ -108,16 +108,30 @@ public struct KafkaAcknowledgement: Sendable, Hashable {
 }
 
 /// The outcome of one message given to ``KafkaProducer/enqueue(_:)``.
+///
+/// Kept to 24 bytes (the error is rebuilt from librdkafka's code on access): a producer sending a million
+/// messages a second hands over batches of thousands of these.
 public struct KafkaDeliveryReport: Sendable, Hashable {
     /// The id ``KafkaProducer/enqueue(_:)`` returned.
     public var id: KafkaMessageID
     /// Partition the message went to (or was meant for).
     public var partition: Int32
-    /// Offset in the partition when acknowledged, else `nil`.
-    public var offset: Int64?
-    /// Why delivery failed, or `nil` when the broker acknowledged the message.
-    public var error: KafkaError?
+    private var rdKafkaCode: Int32
+    private var rawOffset: Int64
+
+    init(id: KafkaMessageID, partition: Int32, offset: Int64, rdKafkaCode: Int32) {
+        self.id = id
+        self.partition = partition
+        self.rdKafkaCode = rdKafkaCode
+        self.rawOffset = offset
+    }
 
     /// Whether the broker acknowledged the message.
-    public var isAcknowledged: Bool { self.error == nil }
+    public var isAcknowledged: Bool { self.rdKafkaCode == 0 }
+
+    /// Offset in the partition when acknowledged, else `nil`.
+    public var offset: Int64? { self.isAcknowledged && self.rawOffset >= 0 ? self.rawOffset : nil }
+
+    /// Why delivery failed, or `nil` when the broker acknowledged the message.
+    public var error: KafkaError? { self.isAcknowledged ? nil : KafkaError.rdKafka(code: self.rdKafkaCode) }
 }

@@ -249,13 +249,13 @@ extension KafkaProducer {
             for index in 0..<count {
                 let message = buffer.messages[index]!.pointee
                 let id = UInt64(UInt(bitPattern: message._private))
-                let error = message.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError.rdKafka(message.err)
                 if id & Self.awaitedFlag != 0 {
+                    let error = message.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError.rdKafka(message.err)
                     awaited.append((id, message.partition, message.offset, error))
                 } else {
                     buffer.reports.append(KafkaDeliveryReport(
-                        id: KafkaMessageID(rawValue: id), partition: message.partition,
-                        offset: error == nil ? message.offset : nil, error: error))
+                        id: KafkaMessageID(rawValue: id), partition: message.partition, offset: message.offset,
+                        rdKafkaCode: message.err.rawValue))
                 }
             }
         }
