@@ -158,20 +158,7 @@ public final class KafkaConsumer: Service, Sendable {
             return true
         }
         guard isFirstRun else { throw KafkaError(.notRunning, reason: "run() may be called once") }
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
-                    let thread = Thread {
-                        self.pollLoop()
-                        finished.resume()
-                    }
-                    thread.name = "kafka-consumer-\(self.configuration.groupID)"
-                    thread.start()
-                }
-            } onGracefulShutdown: {
-                self.requestStop()
-            }
-        } onCancel: {
+        await runOnDedicatedThread(named: "kafka-consumer-\(self.configuration.groupID)", { self.pollLoop() }) { _ in
             self.requestStop()
         }
         if let fatal = self.state.withLock({ $0.fatalError }) { throw fatal }

@@ -142,21 +142,8 @@ public final class KafkaProducer: Service, Sendable {
             return true
         }
         guard isFirstRun else { throw KafkaError(.notRunning, reason: "run() may be called once") }
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
-                    let thread = Thread {
-                        self.pollLoop()
-                        finished.resume()
-                    }
-                    thread.name = "kafka-producer-\(self.configuration.clientID)"
-                    thread.start()
-                }
-            } onGracefulShutdown: {
-                self.requestStop(flush: true)
-            }
-        } onCancel: {
-            self.requestStop(flush: false)
+        await runOnDedicatedThread(named: "kafka-producer-\(self.configuration.clientID)", { self.pollLoop() }) { graceful in
+            self.requestStop(flush: graceful)
         }
         if let fatal = self.state.withLock({ $0.fatalError }) { throw fatal }
     }

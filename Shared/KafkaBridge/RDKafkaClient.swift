@@ -1,6 +1,7 @@
 import Crdkafka
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// Owns one librdkafka handle (`rd_kafka_t`) and the queue its events arrive on.
 ///
@@ -114,6 +115,30 @@ final class RDKafkaClient: @unchecked Sendable {
         let error = KafkaError.rdKafka(err, reason: reason)
         self.logger.info("Kafka client error", metadata: ["kafka.error": "\(error)"])
         return nil
+    }
+}
+
+/// Runs `body` on a dedicated thread (librdkafka's blocking polls never run on the cooperative pool) and returns
+/// when it has finished. `stop` is called with `true` on graceful shutdown and `false` on cancellation; it must
+/// make `body` return.
+func runOnDedicatedThread(
+    named name: String, _ body: @escaping @Sendable () -> Void, stop: @escaping @Sendable (_ graceful: Bool) -> Void
+) async {
+    await withTaskCancellationHandler {
+        await withGracefulShutdownHandler {
+            await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+                let thread = Thread {
+                    body()
+                    finished.resume()
+                }
+                thread.name = name
+                thread.start()
+            }
+        } onGracefulShutdown: {
+            stop(true)
+        }
+    } onCancel: {
+        stop(false)
     }
 }
 
