@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 KAFKA_DEV_PORT ?= 9092
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := librdkafka-dev libssl-dev kcat gcc pkg-config
+APT_PACKAGES := librdkafka-dev libssl-dev kcat curl gcc pkg-config
 PYTHON_PACKAGES := jsonschema referencing rfc3339-validator
 
 .PHONY: setup build run test bench bench-kafka contract clean
@@ -15,6 +15,7 @@ setup:
 	pkg-config --exists rdkafka 2>/dev/null || missing="$$missing librdkafka-dev"; \
 	pkg-config --exists openssl 2>/dev/null || missing="$$missing libssl-dev"; \
 	command -v kcat >/dev/null || missing="$$missing kcat"; \
+	command -v curl >/dev/null || missing="$$missing curl"; \
 	command -v gcc >/dev/null || missing="$$missing gcc"; \
 	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
 	if [ -n "$$missing" ]; then \
@@ -30,9 +31,12 @@ setup:
 build: setup
 	$(SWIFT) build
 
-## run: build, then start the stack on one machine (for now: the embedded Kafka broker on 127.0.0.1:9092).
+## run: build, then start the stack on one machine: the embedded Kafka broker on 127.0.0.1:9092 and the venue
+## simulators (venue-sim: admin 8800, MT4Server 8801). Ctrl-C stops everything.
 run: build
-	exec .build/debug/kafka-dev --port $(KAFKA_DEV_PORT)
+	@.build/debug/kafka-dev --port $(KAFKA_DEV_PORT) & kafka=$$!; \
+	trap 'kill -TERM $$kafka 2>/dev/null; wait $$kafka 2>/dev/null' EXIT INT TERM; \
+	.build/debug/venue-sim
 
 ## test: everything — unit, contract and end-to-end tests over the embedded broker.
 test: build

@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "kafka-dev", targets: ["KafkaDevMain"]),
         .executable(name: "kafka-bench", targets: ["KafkaBenchMain"]),
+        .executable(name: "venue-sim", targets: ["VenueSimMain"]),
         .library(name: "KafkaBridge", targets: ["KafkaBridge"]),
         .library(name: "Messages", targets: ["Messages"]),
         .library(name: "EmbeddedKafka", targets: ["EmbeddedKafka"]),
@@ -24,6 +25,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // librdkafka from Debian's librdkafka-dev (pkg-config "rdkafka"); shim.h adds inline helpers.
@@ -44,6 +51,56 @@ let package = Package(
             path: "Shared/KafkaBridge"
         ),
         .target(name: "Messages", path: "Shared/Messages"),
+        // Venue-neutral layer: operations, outcome classification, credentials and token logic, reconnect, rate limits.
+        .target(
+            name: "VenueKit",
+            dependencies: [
+                "Messages",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Shared/VenueKit"
+        ),
+        .target(
+            name: "VenueMT4Server",
+            dependencies: [
+                "VenueKit", "Messages",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Shared/Venues/MT4Server"
+        ),
+        // The venue simulators (paper venues): faithful local servers of the documented APIs, with fault injection.
+        .target(
+            name: "VenueSimulator",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/VenueSimulator"
+        ),
+        .executableTarget(
+            name: "VenueSimMain",
+            dependencies: [
+                "VenueSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/VenueSim"
+        ),
         .target(
             name: "EmbeddedKafka",
             dependencies: [
@@ -87,6 +144,35 @@ let package = Package(
             path: "Tests/KafkaBridgeTests"
         ),
         .testTarget(name: "MessagesTests", dependencies: ["Messages"], path: "Tests/MessagesTests"),
+        .testTarget(
+            name: "VenueKitTests",
+            dependencies: [
+                "VenueKit", "Messages",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/VenueKitTests"
+        ),
+        .testTarget(
+            name: "VenueMT4ServerTests",
+            dependencies: [
+                "VenueMT4Server", "VenueKit", "VenueSimulator", "Messages",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/VenueMT4ServerTests"
+        ),
+        .testTarget(
+            name: "VenueSimulatorTests",
+            dependencies: [
+                "VenueSimulator",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/VenueSimulatorTests"
+        ),
     ]
 )
 

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import VenueSimulator
+
+/// `venue-sim`: the paper venues (MT4Server now) and their admin/fault-injection API, for development and tests.
+@main
+struct VenueSim: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "venue-sim",
+        abstract: "Simulated trading venues with fault injection (development and tests only).",
+        discussion: "Prints one `name=host:port` line per listener once all listen. SIGTERM/SIGINT stop it gracefully.")
+
+    @Option(help: "Address every listener binds to.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Admin API port (0 picks a free port).")
+    var adminPort = 8800
+
+    @Option(help: "MT4Server venue port (0 picks a free port).")
+    var mt4Port = 8801
+
+    @Option(
+        help: "API key accepted by MT4Server's POST /token (default: $VENUE_SIM_MT4_API_KEY, else sim-mt4-api-key).")
+    var mt4ApiKey: String?
+
+    @Option(help: "Lifetime in seconds of MT4Server tokens (default: no expiry, like the real server).")
+    var mt4TokenTtl: Int?
+
+    @Option(help: "Price step and WebSocket push interval in milliseconds.")
+    var tickIntervalMs = 50
+
+    @Option(help: "Seed of the price walks and fault draws.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
+    var logLevel = "info"
+
+    func run() async throws {
+        guard let level = Logger.Level(rawValue: self.logLevel) else {
+            throw ValidationError("unknown log level '\(self.logLevel)'")
+        }
+        var logger = Logger(label: "venue-sim")
+        logger.logLevel = level
+        var configuration = VenueSimulatorConfiguration()
+        configuration.host = self.host
+        configuration.adminPort = self.adminPort
+        configuration.seed = self.seed
+        configuration.tickInterval = .milliseconds(self.tickIntervalMs)
+        configuration.mt4Server.port = self.mt4Port
+        configuration.mt4Server.apiKey =
+            self.mt4ApiKey ?? ProcessInfo.processInfo.environment["VENUE_SIM_MT4_API_KEY"] ?? "sim-mt4-api-key"
+        configuration.mt4Server.tokenTTL = self.mt4TokenTtl
+        let simulator: VenueSimulator
+        do {
+            simulator = try VenueSimulator(configuration: configuration, logger: logger)
+        } catch {
+            throw ValidationError(error.reason)
+        }
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [simulator], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(10)
+        let group = ServiceGroup(configuration: groupConfiguration)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                let listeners = try await simulator.listeners()
+                var lines = ""
+                for venue in simulator.venues {
+                    if let listener = listeners.venues[venue.name] { lines += "\(venue.name)=\(listener)\n" }
+                }
+                lines += "admin=\(listeners.admin)\n"
+                // Unbuffered: scripts and tests wait for these lines.
+                FileHandle.standardOutput.write(Data(lines.utf8))
+            }
+            try await tasks.waitForAll()
+        }
+    }
+}

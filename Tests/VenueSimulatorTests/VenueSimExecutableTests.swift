@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// The `venue-sim` executable: prints its listeners, serves, and exits 0 on SIGTERM.
+@Suite(.timeLimit(.minutes(1)))
+struct VenueSimExecutableTests {
+    private static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `venue-sim` next to the test bundle (same build directory), else in the usual build directories.
+    private static func executable() throws -> URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("venue-sim")
+        let candidates =
+            [beside]
+            + [".build-sim/debug/venue-sim", ".build/debug/venue-sim", ".build/release/venue-sim"]
+            .map { Self.repositoryRoot.appendingPathComponent($0) }
+        return try #require(
+            candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
+            "venue-sim is not built: run `swift build --product venue-sim` before `swift test`")
+    }
+
+    @Test func printsOneLinePerListenerServesAndStopsCleanlyOnSIGTERM() async throws {
+        let process = Process()
+        process.executableURL = try Self.executable()
+        process.arguments = [
+            "--admin-port", "0", "--mt4-port", "0", "--log-level", "warning", "--mt4-token-ttl", "120",
+        ]
+        process.environment = ["VENUE_SIM_MT4_API_KEY": "env-key"]
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("venue-sim-\(UUID()).out")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: output) }
+        let handle = try FileHandle(forWritingTo: output)
+        defer { try? handle.close() }
+        process.standardOutput = handle
+        process.standardError = FileHandle.nullDevice
+        let exit = AsyncStream<Int32>.makeStream()
+        process.terminationHandler = { finished in
+            exit.continuation.yield(finished.terminationStatus)
+            exit.continuation.finish()
+        }
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        var lines: [String: String] = [:]
+        let printed = try await eventually(timeout: .seconds(20)) {
+            let text = String(decoding: (try? Data(contentsOf: output)) ?? Data(), as: UTF8.self)
+            for line in text.split(separator: "\n") {
+                let parts = line.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { lines[String(parts[0])] = String(parts[1]) }
+            }
+            return lines["admin"] != nil && lines["mt4server"] != nil
+        }
+        try #require(printed, "venue-sim printed \(lines)")
+        let venue = try #require(lines["mt4server"])
+        #expect(venue.hasPrefix("127.0.0.1:"))
+        let wrongKey = try await Curl.run(["-X", "POST", "http://\(venue)/token", "-d", "sim-mt4-api-key"])
+        #expect(wrongKey.status == 500, "the environment's key replaces the default")
+        let token = try await Curl.run(["-X", "POST", "http://\(venue)/token", "-d", "env-key"])
+        #expect(token.status == 200)
+        #expect(jwtSegment(token.text, 1)?["exp"] != nil, "--mt4-token-ttl sets exp")
+        let adminAddress = try #require(lines["admin"])
+        let admin = try await Curl.run(["http://\(adminAddress)/mt4server/faults"])
+        #expect(admin.status == 200)
+
+        process.terminate()  // SIGTERM
+        var status: Int32?
+        for await code in exit.stream { status = code }
+        #expect(status == 0)
+        #expect(process.terminationReason == .exit)
+    }
+}
