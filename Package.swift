@@ -112,6 +112,15 @@ let package = Package(
             ],
             path: "Shared/EmbeddedKafka"
         ),
+        // Helpers imported only by test targets.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/TestSupport"
+        ),
         .executableTarget(
             name: "KafkaDevMain",
             dependencies: [
@@ -136,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "KafkaBridgeTests",
             dependencies: [
-                "KafkaBridge", "EmbeddedKafka", "Messages",
+                "KafkaBridge", "EmbeddedKafka", "Messages", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
@@ -157,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "VenueMT4ServerTests",
             dependencies: [
-                "VenueMT4Server", "VenueKit", "VenueSimulator", "Messages",
+                "VenueMT4Server", "VenueKit", "VenueSimulator", "Messages", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -167,7 +176,7 @@ let package = Package(
         .testTarget(
             name: "VenueSimulatorTests",
             dependencies: [
-                "VenueSimulator",
+                "VenueSimulator", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -3,6 +3,7 @@ import Foundation
 import KafkaBridge
 import Logging
 import ServiceLifecycle
+import TestSupport
 import Testing
 
 /// A logger for tests: warnings and above to stderr, so a failing run explains itself.
@@ -33,38 +34,18 @@ func consumerConfiguration(_ broker: EmbeddedKafkaBroker, group: String) -> Kafk
     return configuration
 }
 
-/// Runs `services` in a ServiceGroup while `body` runs, then shuts them down gracefully and waits for them.
-func withServices<R: Sendable>(
-    _ services: [any Service], _ body: @Sendable () async throws -> R
-) async throws -> R {
-    let group = ServiceGroup(
-        configuration: .init(services: services.map { .init(service: $0) }, logger: testLogger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        do {
-            let result = try await body()
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await tasks.waitForAll()
-            throw error
-        }
-    }
+/// Runs `services` while `body` runs, then shuts them down gracefully and waits for them.
+func withServices<R: Sendable>(_ services: [any Service], _ body: () async throws -> R) async throws -> R {
+    try await withRunningServices(services, logger: testLogger, body)
 }
 
-/// Polls `condition` every 10 ms until it holds, failing after `timeout`.
+/// Waits until `condition` holds, recording an issue and failing the test after `timeout`.
 func eventually(
-    _ what: String, timeout: Duration = .seconds(30), _ condition: @Sendable () async throws -> Bool
+    _ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool
 ) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try await !condition() {
-        if ContinuousClock.now > deadline {
-            Issue.record("timed out after \(timeout) waiting for: \(what)")
-            throw CancellationError()
-        }
-        try await Task.sleep(for: .milliseconds(10))
+    guard try await TestSupport.eventually(timeout: timeout, condition) else {
+        Issue.record("timed out after \(timeout) waiting for: \(what)")
+        throw CancellationError()
     }
 }
 

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
+import TestSupport
 import Testing
 import VenueKit
 import VenueMT4Server
@@ -66,25 +67,13 @@ struct SimulatorHarness: Sendable {
 }
 
 /// Runs the simulator on ephemeral ports while `body` runs.
-func withSimulator<R: Sendable>(_ body: @Sendable (SimulatorHarness) async throws -> R) async throws -> R {
+func withSimulator<R: Sendable>(_ body: (SimulatorHarness) async throws -> R) async throws -> R {
     let simulator = try VenueSimulator(configuration: .ephemeral, logger: testLogger)
-    let group = ServiceGroup(configuration: .init(services: [.init(service: simulator)], logger: testLogger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        do {
-            let listeners = try await simulator.listeners()
-            let mt4 = try #require(listeners.mt4Server)
-            let harness = SimulatorHarness(
-                mt4: URL(string: "http://\(mt4.host):\(mt4.port)")!,
-                admin: URL(string: "http://\(listeners.admin.host):\(listeners.admin.port)")!)
-            let result = try await body(harness)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await tasks.waitForAll()
-            throw error
-        }
+    return try await withRunningServices([simulator], logger: testLogger) {
+        let listeners = try await simulator.listeners()
+        let mt4 = try #require(listeners.mt4Server)
+        return try await body(SimulatorHarness(
+            mt4: URL(string: "http://\(mt4.host):\(mt4.port)")!,
+            admin: URL(string: "http://\(listeners.admin.host):\(listeners.admin.port)")!))
     }
 }

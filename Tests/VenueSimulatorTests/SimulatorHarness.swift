@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import TestSupport
 import Testing
 import VenueSimulator
 
@@ -77,31 +78,15 @@ func withSimulator(
     var configuration = VenueSimulatorConfiguration.ephemeral
     configure(&configuration)
     let simulator = try VenueSimulator(configuration: configuration, logger: quietLogger)
-    let group = ServiceGroup(configuration: .init(services: [simulator], logger: quietLogger))
-    try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        do {
-            let listeners = try await simulator.listeners()
-            try await body(SimulatorHarness(simulator: simulator, listeners: listeners))
-        } catch {
-            await group.triggerGracefulShutdown()
-            throw error
-        }
-        await group.triggerGracefulShutdown()
-        try await tasks.waitForAll()
+    try await withRunningServices([simulator], logger: quietLogger) {
+        let listeners = try await simulator.listeners()
+        try await body(SimulatorHarness(simulator: simulator, listeners: listeners))
     }
 }
 
 /// Polls `condition` every 20 ms until it holds or `timeout` passes.
-func eventually(
-    timeout: Duration = .seconds(5), _ condition: () async throws -> Bool
-) async throws -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
+func eventually(timeout: Duration = .seconds(5), _ condition: () async throws -> Bool) async throws -> Bool {
+    try await TestSupport.eventually(timeout: timeout, interval: .milliseconds(20), condition)
 }
 
 /// Decodes one base64url JWT segment as a JSON object.
