@@ -77,6 +77,12 @@ let package = Package(
             ],
             path: "Shared/Venues/MT4Server"
         ),
+        // AES-256-GCM sealing of venue session grants (auth.tokens), with key rotation and anti-rollback.
+        .target(
+            name: "GrantSealing",
+            dependencies: ["Messages", "VenueKit", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Shared/GrantSealing"
+        ),
         // The venue simulators (paper venues): faithful local servers of the documented APIs, with fault injection.
         .target(
             name: "VenueSimulator",
@@ -153,6 +159,11 @@ let package = Package(
             path: "Tests/KafkaBridgeTests"
         ),
         .testTarget(name: "MessagesTests", dependencies: ["Messages"], path: "Tests/MessagesTests"),
+        .testTarget(
+            name: "GrantSealingTests",
+            dependencies: ["GrantSealing", "Messages", "VenueKit"],
+            path: "Tests/GrantSealingTests"
+        ),
         .testTarget(
             name: "VenueKitTests",
             dependencies: [
