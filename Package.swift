@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "kafka-dev", targets: ["KafkaDevMain"]),
         .executable(name: "kafka-bench", targets: ["KafkaBenchMain"]),
         .executable(name: "venue-sim", targets: ["VenueSimMain"]),
+        .executable(name: "auth-token-broker", targets: ["AuthTokenBrokerMain"]),
         .library(name: "KafkaBridge", targets: ["KafkaBridge"]),
         .library(name: "Messages", targets: ["Messages"]),
         .library(name: "EmbeddedKafka", targets: ["EmbeddedKafka"]),
@@ -82,6 +83,28 @@ let package = Package(
             name: "GrantSealing",
             dependencies: ["Messages", "VenueKit", .product(name: "Crypto", package: "swift-crypto")],
             path: "Shared/GrantSealing"
+        ),
+        // Configuration shared by the services (venue file, secret references).
+        .target(name: "ServiceSupport", dependencies: ["Messages", "VenueKit"], path: "Shared/ServiceSupport"),
+        .target(
+            name: "AuthTokenBrokerCore",
+            dependencies: [
+                "KafkaBridge", "Messages", "VenueKit", "VenueMT4Server", "GrantSealing", "ServiceSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/AuthTokenBroker/Core"
+        ),
+        .executableTarget(
+            name: "AuthTokenBrokerMain",
+            dependencies: [
+                "AuthTokenBrokerCore", "KafkaBridge", "GrantSealing", "ServiceSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/AuthTokenBroker/Main"
         ),
         // The venue simulators (paper venues): faithful local servers of the documented APIs, with fault injection.
         .target(
@@ -159,6 +182,16 @@ let package = Package(
             path: "Tests/KafkaBridgeTests"
         ),
         .testTarget(name: "MessagesTests", dependencies: ["Messages"], path: "Tests/MessagesTests"),
+        .testTarget(
+            name: "AuthTokenBrokerTests",
+            dependencies: [
+                "AuthTokenBrokerCore", "EmbeddedKafka", "KafkaBridge", "Messages", "GrantSealing", "ServiceSupport",
+                "VenueKit", "VenueMT4Server", "VenueSimulator", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/AuthTokenBrokerTests"
+        ),
         .testTarget(
             name: "GrantSealingTests",
             dependencies: ["GrantSealing", "Messages", "VenueKit"],

@@ -1,0 +1,135 @@
+public import Foundation
+public import GrantSealing
+public import KafkaBridge
+public import Logging
+import Messages
+public import ServiceLifecycle
+public import ServiceSupport
+import VenueKit
+import VenueMT4Server
+
+/// Settings of the auth-token-broker.
+///
+/// ## Configuration keys
+/// - `venuesFile` (path, `TRADEWIRE_VENUES_FILE`): the venue configuration file (see ``VenueConfigurationFile``)
+/// - `stateDirectory` (path, default `./.tradewire/auth-token-broker`): grant versions (and, with cTrader, rotated
+///   refresh tokens), written atomically before use
+/// - `refreshMargin` (duration, default 60 s): log in again this long before a session expires
+/// - seal keys: `TRADEWIRE_SEAL_KEY` or `TRADEWIRE_SEAL_KEY_FILE` (see ``GrantSealer/fromEnvironment(_:)``)
+public struct AuthTokenBrokerConfiguration: Sendable {
+    /// The venues.
+    public var venues: VenueConfigurationFile
+    /// Where durable state lives.
+    public var stateDirectory: URL
+    /// Refresh ahead of expiry by this much.
+    public var refreshMargin: Duration
+    /// Kafka consumer settings for `auth.refresh-requests` (group `auth-token-broker`).
+    public var consumer: KafkaConsumerConfiguration
+
+    /// Settings with defaults.
+    public init(venues: VenueConfigurationFile, stateDirectory: URL, bootstrapServers: [String] = KafkaBootstrap.fromEnvironment()) {
+        self.venues = venues
+        self.stateDirectory = stateDirectory
+        self.refreshMargin = .seconds(60)
+        self.consumer = KafkaConsumerConfiguration(groupID: "auth-token-broker", bootstrapServers: bootstrapServers)
+        self.consumer.autoOffsetReset = .latest
+    }
+}
+
+/// The auth-token-broker: the only process that holds venue secrets. Publishes sealed session grants to
+/// `auth.tokens`, refreshes them ahead of expiry and on `auth.refresh-requests`, and reports `auth.events`.
+public enum AuthTokenBroker {
+    /// Builds the services of one broker process, in dependency order (producer and consumer first).
+    ///
+    /// Secrets are resolved here, once, and fail fast when missing.
+    public static func makeServices(
+        configuration: AuthTokenBrokerConfiguration, sealer: GrantSealer, producer: KafkaProducer,
+        environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
+    ) throws -> [any Service] {
+        let versions = try GrantVersionStore(directory: configuration.stateDirectory)
+        let publisher = GrantPublisher(producer: producer, sealer: sealer, serviceName: "auth-token-broker")
+        var workers: [VenueGrantWorker] = []
+        for venue in configuration.venues.venues {
+            let login = try Self.login(for: venue, environment: environment)
+            workers.append(VenueGrantWorker(
+                venue: venue, login: login, publisher: publisher, versions: versions,
+                refreshMargin: configuration.refreshMargin, logger: logger))
+        }
+        let consumer = try KafkaConsumer(
+            configuration: configuration.consumer, topics: [TopicCatalogue.authRefreshRequests.name], logger: logger)
+        let core = AuthTokenBrokerService(workers: workers, consumer: consumer, logger: logger)
+        return [producer, consumer, core]
+    }
+
+    /// The protocol module's login for `venue`, with its secret resolved now.
+    static func login(for venue: VenueDefinition, environment: [String: String]) throws
+        -> @Sendable () async throws(VenueError) -> (VenueSessionGrant.Material, Date?)
+    {
+        switch venue.protocol {
+        case .mt4server:
+            guard let broker = venue.broker, let reference = venue.secrets["apiKey"] else {
+                throw VenueConfigurationError("venue \(venue.id): mt4server needs broker and secrets.apiKey")
+            }
+            let apiKey = try reference.resolve(environment: environment)
+            let configuration = MT4ServerConfiguration(endpoint: venue.endpoint, broker: broker)
+            return { () async throws(VenueError) in
+                let (jwt, expiresAt) = try await MT4ServerLogin.login(configuration: configuration, apiKey: apiKey)
+                return (.mt4server(jwt: jwt), expiresAt)
+            }
+        default:
+            throw VenueConfigurationError("venue \(venue.id): protocol \(venue.protocol.rawValue) is not supported yet")
+        }
+    }
+}
+
+/// Runs one grant worker per venue and routes refresh requests to them.
+final class AuthTokenBrokerService: Service, Sendable {
+    private let workers: [String: VenueGrantWorker]
+    private let consumer: KafkaConsumer
+    private let logger: Logger
+
+    init(workers: [VenueGrantWorker], consumer: KafkaConsumer, logger: Logger) {
+        self.workers = Dictionary(uniqueKeysWithValues: workers.map { ($0.venue.id, $0) })
+        self.consumer = consumer
+        self.logger = logger
+    }
+
+    func run() async throws {
+        do {
+            try await self.serve()
+        } catch is CancellationError {
+            // Graceful shutdown cancels the workers: a normal stop.
+        }
+    }
+
+    private func serve() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in self.workers.values { group.addTask { try await worker.run() } }
+                group.addTask { try await self.serveRefreshRequests() }
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+
+    private func serveRefreshRequests() async throws {
+        for try await message in self.consumer.messages {
+            do {
+                let request = try WireFormat.decode(TokenRefreshRequest.self, from: message.value)
+                if let worker = self.workers[request.venue] {
+                    self.logger.info("Refresh requested", metadata: [
+                        "venue.name": "\(request.venue)", "auth.stale.version": "\(request.staleVersion.map(String.init) ?? "-")",
+                        "auth.requested.by": "\(request.requestedBy)",
+                    ])
+                    worker.requestRefresh(staleVersion: request.staleVersion)
+                } else {
+                    self.logger.info("Refresh requested for an unknown venue", metadata: ["venue.name": "\(request.venue)"])
+                }
+            } catch {
+                self.logger.warning("Unreadable refresh request skipped", metadata: ["error": "\(error)"])
+            }
+            try? self.consumer.markProcessed(message)
+        }
+    }
+}

@@ -1,0 +1,194 @@
+public import Foundation
+public import Messages
+public import VenueKit
+
+/// The venue configuration file (JSON) shared by the services. Only the auth-token-broker resolves secrets.
+///
+/// ```json
+/// { "venues": [ {
+///     "id": "mt4-demo", "protocol": "mt4server", "endpoint": "http://127.0.0.1:8801", "broker": "demo",
+///     "symbols": ["BTCUSD", "ETHUSD"],
+///     "limits": { "maxQuantity": "10", "maxNotional": "1000000", "requestsPerSecond": 20 },
+///     "secrets": { "apiKey": { "env": "MT4_DEMO_API_KEY" } }
+/// } ] }
+/// ```
+/// - `id`: `^[a-z0-9][a-z0-9._-]{0,63}$`, unique. `protocol`: `mt4server` (more with the next protocols).
+/// - `endpoint`: the venue's base URL. `broker`: MT4Server broker id.
+/// - `symbols` (optional): the symbols Tradewire uses at this venue (default: all the venue publishes).
+/// - `limits` (optional): decimals as strings; `requestsPerSecond` a number.
+/// - `secrets`: each secret is `{"env": "NAME"}` or `{"file": "/run/secrets/name"}` — never the value itself.
+public struct VenueConfigurationFile: Sendable, Hashable, Decodable {
+    /// The configured venues.
+    public var venues: [VenueDefinition]
+
+    /// Reads and validates the file.
+    public static func load(from url: URL) throws(VenueConfigurationError) -> VenueConfigurationFile {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw VenueConfigurationError("cannot read \(url.path)")
+        }
+        return try self.parse(data)
+    }
+
+    /// Parses and validates file contents.
+    public static func parse(_ data: Data) throws(VenueConfigurationError) -> VenueConfigurationFile {
+        let file: VenueConfigurationFile
+        do {
+            file = try JSONDecoder().decode(VenueConfigurationFile.self, from: data)
+        } catch let error as DecodingError {
+            throw VenueConfigurationError("invalid venue file: \(MessageError(decoding: error).description)")
+        } catch {
+            throw VenueConfigurationError("invalid venue file")
+        }
+        try file.validate()
+        return file
+    }
+
+    /// Checks ids, uniqueness and per-protocol requirements.
+    public func validate() throws(VenueConfigurationError) {
+        var seen: Set<String> = []
+        for venue in self.venues {
+            guard venue.id.range(of: "^[a-z0-9][a-z0-9._-]{0,63}$", options: .regularExpression) != nil else {
+                throw VenueConfigurationError("venue id \(venue.id) must match ^[a-z0-9][a-z0-9._-]{0,63}$")
+            }
+            guard seen.insert(venue.id).inserted else { throw VenueConfigurationError("venue id \(venue.id) appears twice") }
+            switch venue.protocol {
+            case .mt4server:
+                guard venue.broker != nil else { throw VenueConfigurationError("venue \(venue.id): mt4server needs broker") }
+                guard venue.secrets["apiKey"] != nil else {
+                    throw VenueConfigurationError("venue \(venue.id): mt4server needs secrets.apiKey")
+                }
+            default:
+                throw VenueConfigurationError("venue \(venue.id): protocol \(venue.protocol.rawValue) is not supported yet")
+            }
+            if let rate = venue.limits.requestsPerSecond, rate <= 0 {
+                throw VenueConfigurationError("venue \(venue.id): requestsPerSecond must be positive")
+            }
+        }
+    }
+
+    /// The venue with this id.
+    public func venue(_ id: String) -> VenueDefinition? { self.venues.first { $0.id == id } }
+}
+
+/// One configured venue: one account at one protocol.
+public struct VenueDefinition: Sendable, Hashable, Decodable {
+    /// Venue id (Kafka key, command `venue`).
+    public var id: String
+    /// The protocol.
+    public var `protocol`: VenueProtocol
+    /// The venue's base URL.
+    public var endpoint: URL
+    /// MT4Server broker id.
+    public var broker: String?
+    /// Symbols used at this venue; empty means all the venue publishes.
+    public var symbols: [String]
+    /// Pre-trade limits.
+    public var limits: VenueLimits
+    /// Where each secret comes from (by name: `apiKey`, `clientSecret`, …).
+    public var secrets: [String: SecretReference]
+
+    private enum CodingKeys: String, CodingKey { case id, `protocol`, endpoint, broker, symbols, limits, secrets }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.id = try container.decode(String.self, forKey: .id)
+        let protocolName = try container.decode(String.self, forKey: .protocol)
+        guard let venueProtocol = VenueProtocol(rawValue: protocolName) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .protocol, in: container,
+                debugDescription: "must be one of \(VenueProtocol.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        self.protocol = venueProtocol
+        self.endpoint = try container.decode(URL.self, forKey: .endpoint)
+        self.broker = try container.decodeIfPresent(String.self, forKey: .broker)
+        self.symbols = try container.decodeIfPresent([String].self, forKey: .symbols) ?? []
+        self.limits = try container.decodeIfPresent(VenueLimits.self, forKey: .limits) ?? VenueLimits()
+        self.secrets = try container.decodeIfPresent([String: SecretReference].self, forKey: .secrets) ?? [:]
+    }
+}
+
+/// Pre-trade limits of a venue.
+public struct VenueLimits: Sendable, Hashable, Decodable {
+    /// Largest quantity of one order.
+    public var maxQuantity: Decimal?
+    /// Largest notional (quantity × price) of one order.
+    public var maxNotional: Decimal?
+    /// Outbound requests per second.
+    public var requestsPerSecond: Double?
+
+    /// No limits.
+    public init() {}
+
+    private enum CodingKeys: String, CodingKey { case maxQuantity, maxNotional, requestsPerSecond }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.maxQuantity = try Self.decimal(container, .maxQuantity)
+        self.maxNotional = try Self.decimal(container, .maxNotional)
+        self.requestsPerSecond = try container.decodeIfPresent(Double.self, forKey: .requestsPerSecond)
+    }
+
+    private static func decimal(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Decimal? {
+        guard let text = try container.decodeIfPresent(String.self, forKey: key) else { return nil }
+        guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), value > 0,
+            text.allSatisfy({ $0.isNumber || $0 == "." })
+        else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "must be a positive decimal string")
+        }
+        return value
+    }
+}
+
+/// Where a secret lives: an environment variable or a file (Docker/Kubernetes secrets). Never the value.
+public enum SecretReference: Sendable, Hashable, Decodable {
+    /// `{"env": "NAME"}`.
+    case environment(String)
+    /// `{"file": "/run/secrets/name"}`.
+    case file(String)
+
+    private enum CodingKeys: String, CodingKey { case env, file }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let name = try container.decodeIfPresent(String.self, forKey: .env) {
+            self = .environment(name)
+        } else if let path = try container.decodeIfPresent(String.self, forKey: .file) {
+            self = .file(path)
+        } else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a secret is {\"env\": NAME} or {\"file\": PATH}"))
+        }
+    }
+
+    /// Reads the secret (trailing newlines of files are dropped).
+    /// - Throws: ``VenueConfigurationError`` naming where it looked, never the value.
+    public func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws(VenueConfigurationError)
+        -> VenueSecret
+    {
+        switch self {
+        case .environment(let name):
+            guard let value = environment[name], !value.isEmpty else {
+                throw VenueConfigurationError("secret environment variable \(name) is not set")
+            }
+            return VenueSecret(value)
+        case .file(let path):
+            guard let value = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw VenueConfigurationError("cannot read secret file \(path)")
+            }
+            let trimmed = value.trimmingCharacters(in: .newlines)
+            guard !trimmed.isEmpty else { throw VenueConfigurationError("secret file \(path) is empty") }
+            return VenueSecret(trimmed)
+        }
+    }
+}
+
+/// A configuration problem, reported at startup. Never contains secret values.
+public struct VenueConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What is wrong.
+    public var reason: String
+    /// Creates an error.
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { "VenueConfigurationError: \(self.reason)" }
+}
