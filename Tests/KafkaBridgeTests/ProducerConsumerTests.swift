@@ -89,6 +89,29 @@ struct ProducerConsumerTests {
         }
     }
 
+    @Test func watermarksTellWhenAReplayHasCaughtUp() async throws {
+        let broker = try makeBroker(["journal": 2])
+        let producer = try KafkaProducer(configuration: producerConfiguration(broker), logger: testLogger)
+        let pumped = try PumpedConsumer(broker, group: "replay", topics: ["journal"])
+        try await withServices([producer] + pumped.services) {
+            var acknowledged: [KafkaAcknowledgement] = []
+            for index in 0..<7 {
+                acknowledged.append(try await producer.send(
+                    KafkaProducerMessage(topic: "journal", partition: Int32(index % 2), value: Data("e\(index)".utf8))))
+            }
+            for partition in Int32(0)...1 {
+                let marks = try await pumped.consumer.watermarks(topic: "journal", partition: partition)
+                let lastOffset = acknowledged.filter { $0.partition == partition }.map(\.offset).max()!
+                #expect(marks.low == 0)
+                #expect(marks.high == lastOffset + 1)
+            }
+            let error = await #expect(throws: KafkaError.self) {
+                _ = try await pumped.consumer.watermarks(topic: "journal", partition: 9, timeout: .seconds(1))
+            }
+            #expect(error != nil)
+        }
+    }
+
     @Test func transactionalCallsWorkAgainstTheEmbeddedBroker() async throws {
         // The mock accepts but does not enforce transactions (KAFKA-DEV.md): this checks the calls, not isolation.
         let broker = try makeBroker(["txn": 1])
