@@ -110,16 +110,3 @@ public struct GrantSealer: Sendable {
         return Data(text.utf8)
     }
 }
-
-extension VenueSessionGrant.Material {
-    /// The protocol the material belongs to.
-    public var venueProtocol: VenueProtocol {
-        switch self {
-        case .mt4server: .mt4server
-        case .cplugin: .cplugin
-        case .magnr: .magnr
-        case .deriv: .deriv
-        case .ctrader: .ctrader
-        }
-    }
-}

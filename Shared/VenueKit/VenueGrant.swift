@@ -43,6 +43,17 @@ public struct VenueSessionGrant: Sendable, Hashable, Codable {
         case deriv(apiToken: VenueSecret)
         /// cTrader: application credentials (for application auth) and the account's access token.
         case ctrader(clientID: String, clientSecret: VenueSecret, accessToken: VenueSecret, accountID: Int64)
+
+        /// The protocol the material belongs to.
+        public var venueProtocol: VenueProtocol {
+            switch self {
+            case .mt4server: .mt4server
+            case .cplugin: .cplugin
+            case .magnr: .magnr
+            case .deriv: .deriv
+            case .ctrader: .ctrader
+            }
+        }
     }
 
     /// Venue id.
