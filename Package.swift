@@ -188,6 +188,9 @@ let package = Package(
                 "AuthTokenBrokerCore", "EmbeddedKafka", "KafkaBridge", "Messages", "GrantSealing", "ServiceSupport",
                 "VenueKit", "VenueMT4Server", "VenueSimulator", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/AuthTokenBrokerTests"

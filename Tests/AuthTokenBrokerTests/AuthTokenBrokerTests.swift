@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import AuthTokenBrokerCore
 import EmbeddedKafka
 import Foundation
@@ -5,6 +6,8 @@ import GrantSealing
 import KafkaBridge
 import Logging
 import Messages
+import NIOCore
+import NIOHTTP1
 import ServiceLifecycle
 import ServiceSupport
 import Synchronization
@@ -132,6 +135,46 @@ struct AuthTokenBrokerTests {
             #expect(try collector.grants().map(\.version) == [1, 2])
             let versions = try collector.grants().map { try sealer.open($0).version }
             #expect(versions == [1, 2])
+        }
+    }
+
+    @Test func anExecutorSessionOnGrantsRecoversFromAnExpiredTokenThroughARefreshRequest() async throws {
+        try await withAuthStack(apiKey: "sim-mt4-api-key") { collector, requester, ports in
+            // The executor side: no secrets, only grants from auth.tokens and refresh requests to auth.refresh-requests.
+            let source = GrantTokenSource(
+                venue: "mt4-demo", waitTimeout: .seconds(15),
+                extract: { material in if case .mt4server(let jwt) = material { jwt } else { nil } },
+                requestRefresh: { stale in
+                    let refresh = TokenRefreshRequest(
+                        requestId: UUID(), venue: "mt4-demo", reason: .rejectedByVenue, staleVersion: stale,
+                        requestedBy: "executor-test", requestedAt: .now())
+                    _ = try? await requester.send(KafkaProducerMessage(
+                        topic: TopicCatalogue.authRefreshRequests.name, key: "mt4-demo", value: try! WireFormat.encode(refresh)))
+                })
+            let feed = Task {
+                while !Task.isCancelled {
+                    for message in (try? collector.grants()) ?? [] { _ = await source.apply(try sealer.open(message)) }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            defer { feed.cancel() }
+            let configuration = MT4ServerConfiguration(endpoint: URL(string: "http://127.0.0.1:\(ports.mt4)")!, broker: "demo")
+            let client = try MT4ServerClient(venueID: "mt4-demo", configuration: configuration, tokens: source, logger: logger)
+            #expect(try await client.balance() == 10_000)
+            #expect(await source.currentVersion == 1)
+
+            var expire = HTTPClientRequest(url: "http://127.0.0.1:\(ports.admin)/mt4server/faults")
+            expire.method = .POST
+            expire.body = .bytes(ByteBuffer(string: #"{"expireTokens": true}"#))
+            #expect(try await HTTPClient.shared.execute(expire, timeout: .seconds(5)).status == .ok)
+
+            // The venue refuses v1; the session asks for a refresh, waits for v2, and the order goes through.
+            guard case .accepted = await client.place(VenuePlaceRequest(clientOrderID: "c-r", symbol: "BTCUSD", side: .buy, quantity: 1)) else {
+                Issue.record("the order should succeed after the grant was refreshed")
+                return
+            }
+            #expect(await source.currentVersion == 2)
+            #expect(try collector.events().contains { $0.kind == .refreshed && $0.version == 2 })
         }
     }
 

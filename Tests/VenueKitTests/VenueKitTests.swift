@@ -145,3 +145,64 @@ struct VenueHTTPClassificationTests {
         if case .notSent = refused {} else { Issue.record("a refused connection never sent the request: \(String(describing: refused))") }
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct GrantTokenSourceTests {
+    private func grant(_ version: Int, token: String, expiresIn: TimeInterval? = nil) -> VenueSessionGrant {
+        VenueSessionGrant(
+            venue: "mt4-demo", version: version, material: .mt4server(jwt: VenueSecret(token)), issuedAt: Date(),
+            expiresAt: expiresIn.map { Date().addingTimeInterval($0) })
+    }
+
+    /// Records the refresh requests a source makes.
+    final class Requests: Sendable {
+        private let versions = Mutex<[Int]>([])
+        func append(_ version: Int) { self.versions.withLock { $0.append(version) } }
+        var all: [Int] { self.versions.withLock { $0 } }
+    }
+
+    private func makeSource(requests: Requests, timeout: Duration = .seconds(2)) -> GrantTokenSource {
+        GrantTokenSource(
+            venue: "mt4-demo", waitTimeout: timeout,
+            extract: { material in if case .mt4server(let jwt) = material { jwt } else { nil } },
+            requestRefresh: { stale in requests.append(stale) })
+    }
+
+    @Test func aCallerWaitsForTheFirstGrant() async throws {
+        let requests = Requests()
+        let source = self.makeSource(requests: requests)
+        async let token = source.currentToken()
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(await source.apply(self.grant(1, token: "jwt-1")))
+        #expect(try await token.value.value == "jwt-1")
+        #expect(requests.all.isEmpty)
+    }
+
+    @Test func aRejectedTokenAsksForRefreshOnceAndResumesWithTheNewerGrant() async throws {
+        let requests = Requests()
+        let source = self.makeSource(requests: requests)
+        await source.apply(self.grant(1, token: "jwt-1"))
+        let old = try await source.currentToken()
+        let replacements = Task {
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<5 { group.addTask { try await source.tokenRejected(old).value.value } }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(requests.all == [1], "one refresh request for version 1, however many callers")
+        #expect(await !source.apply(self.grant(1, token: "jwt-1-replayed")), "an old version is never applied")
+        await source.apply(self.grant(2, token: "jwt-2"))
+        #expect(try await replacements.value == Array(repeating: "jwt-2", count: 5))
+    }
+
+    @Test func anExpiredGrantIsNotUsedAndNoGrantInTimeIsUnauthorized() async throws {
+        let requests = Requests()
+        let source = self.makeSource(requests: requests, timeout: .milliseconds(300))
+        await source.apply(self.grant(1, token: "jwt-1", expiresIn: -1))
+        let error = await #expect(throws: VenueError.self) { _ = try await source.currentToken() }
+        #expect(error?.code == .unauthorized)
+        #expect(requests.all == [1])
+        #expect(error?.description.contains("jwt-1") == false)
+    }
+}
