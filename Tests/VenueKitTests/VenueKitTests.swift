@@ -180,7 +180,7 @@ struct GrantTokenSourceTests {
 
     @Test func aRejectedTokenAsksForRefreshOnceAndResumesWithTheNewerGrant() async throws {
         let requests = Requests()
-        let source = self.makeSource(requests: requests)
+        let source = self.makeSource(requests: requests, timeout: .seconds(10))
         await source.apply(self.grant(1, token: "jwt-1"))
         let old = try await source.currentToken()
         let replacements = Task {
@@ -189,7 +189,10 @@ struct GrantTokenSourceTests {
                 return try await group.reduce(into: [String]()) { $0.append($1) }
             }
         }
-        try await Task.sleep(for: .milliseconds(100))
+        // Wait (bounded) until the callers have asked; under load this can take a while.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while requests.all.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try await Task.sleep(for: .milliseconds(50))
         #expect(requests.all == [1], "one refresh request for version 1, however many callers")
         #expect(await !source.apply(self.grant(1, token: "jwt-1-replayed")), "an old version is never applied")
         await source.apply(self.grant(2, token: "jwt-2"))
