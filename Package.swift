@@ -95,6 +95,11 @@ let package = Package(
             ],
             path: "Services/AuthTokenBroker/Core"
         ),
+        .target(
+            name: "OrderExecutorCore",
+            dependencies: ["Messages", "VenueKit", "ServiceSupport"],
+            path: "Services/OrderExecutor/Core"
+        ),
         .executableTarget(
             name: "AuthTokenBrokerMain",
             dependencies: [
@@ -194,6 +199,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/AuthTokenBrokerTests"
+        ),
+        .testTarget(
+            name: "OrderExecutorTests",
+            dependencies: ["OrderExecutorCore", "Messages", "VenueKit", "ServiceSupport"],
+            path: "Tests/OrderExecutorTests"
         ),
         .testTarget(
             name: "GrantSealingTests",
