@@ -97,7 +97,11 @@ let package = Package(
         ),
         .target(
             name: "OrderExecutorCore",
-            dependencies: ["Messages", "VenueKit", "ServiceSupport"],
+            dependencies: [
+                "Messages", "VenueKit", "ServiceSupport", "KafkaBridge",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Services/OrderExecutor/Core"
         ),
         .executableTarget(
@@ -202,7 +206,11 @@ let package = Package(
         ),
         .testTarget(
             name: "OrderExecutorTests",
-            dependencies: ["OrderExecutorCore", "Messages", "VenueKit", "ServiceSupport"],
+            dependencies: [
+                "OrderExecutorCore", "Messages", "VenueKit", "ServiceSupport", "KafkaBridge", "EmbeddedKafka",
+                "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/OrderExecutorTests"
         ),
         .testTarget(
