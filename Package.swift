@@ -17,6 +17,8 @@ let package = Package(
         .executable(name: "kafka-bench", targets: ["KafkaBenchMain"]),
         .executable(name: "venue-sim", targets: ["VenueSimMain"]),
         .executable(name: "auth-token-broker", targets: ["AuthTokenBrokerMain"]),
+        .executable(name: "order-executor", targets: ["OrderExecutorMain"]),
+        .executable(name: "tradewire", targets: ["TradewireCLI"]),
         .library(name: "KafkaBridge", targets: ["KafkaBridge"]),
         .library(name: "Messages", targets: ["Messages"]),
         .library(name: "EmbeddedKafka", targets: ["EmbeddedKafka"]),
@@ -32,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // librdkafka from Debian's librdkafka-dev (pkg-config "rdkafka"); shim.h adds inline helpers.
@@ -86,10 +89,25 @@ let package = Package(
         ),
         // Configuration shared by the services (venue file, secret references).
         .target(name: "ServiceSupport", dependencies: ["Messages", "VenueKit"], path: "Shared/ServiceSupport"),
+        // What every service process shares: health and Prometheus metrics over HTTP, JSON logs, the grant feed,
+        // replay of state topics.
+        .target(
+            name: "ServiceRuntime",
+            dependencies: [
+                "KafkaBridge", "Messages", "VenueKit", "GrantSealing",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Runtime"
+        ),
         .target(
             name: "AuthTokenBrokerCore",
             dependencies: [
-                "KafkaBridge", "Messages", "VenueKit", "VenueMT4Server", "GrantSealing", "ServiceSupport",
+                "KafkaBridge", "Messages", "VenueKit", "VenueMT4Server", "GrantSealing", "ServiceSupport", "ServiceRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -98,20 +116,39 @@ let package = Package(
         .target(
             name: "OrderExecutorCore",
             dependencies: [
-                "Messages", "VenueKit", "ServiceSupport", "KafkaBridge",
+                "Messages", "VenueKit", "VenueMT4Server", "ServiceSupport", "ServiceRuntime", "KafkaBridge", "GrantSealing",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Services/OrderExecutor/Core"
         ),
         .executableTarget(
-            name: "AuthTokenBrokerMain",
+            name: "OrderExecutorMain",
             dependencies: [
-                "AuthTokenBrokerCore", "KafkaBridge", "GrantSealing", "ServiceSupport",
+                "OrderExecutorCore", "KafkaBridge", "GrantSealing", "ServiceSupport", "ServiceRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Services/OrderExecutor/Main"
+        ),
+        // `tradewire`: the operator and developer CLI (send orders, halt/resume, tail topics).
+        .executableTarget(
+            name: "TradewireCLI",
+            dependencies: [
+                "KafkaBridge", "Messages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/CLI"
+        ),
+        .executableTarget(
+            name: "AuthTokenBrokerMain",
+            dependencies: [
+                "AuthTokenBrokerCore", "KafkaBridge", "GrantSealing", "ServiceSupport", "ServiceRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Services/AuthTokenBroker/Main"
         ),

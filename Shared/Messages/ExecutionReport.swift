@@ -41,6 +41,10 @@ public struct ExecutionReport: WireMessage, Hashable {
     public var reason: Reason?
     /// When the executor received the command.
     public var receivedAt: Timestamp
+    /// When the request left for the venue (absent when no venue call was made).
+    public var sentAt: Timestamp?
+    /// When the venue's answer arrived (absent when no venue call was made or none came).
+    public var ackedAt: Timestamp?
     /// The venue's own time of the event, when it reports one.
     public var venueTime: Timestamp?
     /// When this report was published.
@@ -64,6 +68,8 @@ public struct ExecutionReport: WireMessage, Hashable {
         feeCurrency: String? = nil,
         reason: Reason? = nil,
         receivedAt: Timestamp,
+        sentAt: Timestamp? = nil,
+        ackedAt: Timestamp? = nil,
         venueTime: Timestamp? = nil,
         reportedAt: Timestamp
     ) {
@@ -83,6 +89,8 @@ public struct ExecutionReport: WireMessage, Hashable {
         self.feeCurrency = feeCurrency
         self.reason = reason
         self.receivedAt = receivedAt
+        self.sentAt = sentAt
+        self.ackedAt = ackedAt
         self.venueTime = venueTime
         self.reportedAt = reportedAt
     }
@@ -110,6 +118,8 @@ extension ExecutionReport {
             feeCurrency: try reader.string(ifPresent: "feeCurrency"),
             reason: try reader.nested(ifPresent: "reason", as: Reason.self),
             receivedAt: try reader.timestamp("receivedAt"),
+            sentAt: try reader.timestamp(ifPresent: "sentAt"),
+            ackedAt: try reader.timestamp(ifPresent: "ackedAt"),
             venueTime: try reader.timestamp(ifPresent: "venueTime"),
             reportedAt: try reader.timestamp("reportedAt")
         )
@@ -137,6 +147,8 @@ extension ExecutionReport {
         try writer.put(self.feeCurrency, "feeCurrency")
         try writer.put(self.reason, "reason")
         try writer.put(self.receivedAt, "receivedAt")
+        try writer.put(self.sentAt, "sentAt")
+        try writer.put(self.ackedAt, "ackedAt")
         try writer.put(self.venueTime, "venueTime")
         try writer.put(self.reportedAt, "reportedAt")
     }

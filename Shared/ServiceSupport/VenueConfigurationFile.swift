@@ -16,6 +16,7 @@ public import VenueKit
 /// - `endpoint`: the venue's base URL. `broker`: MT4Server broker id.
 /// - `symbols` (optional): the symbols Tradewire uses at this venue (default: all the venue publishes).
 /// - `limits` (optional): decimals as strings; `requestsPerSecond` a number.
+/// - `requestTimeoutMs` (optional): deadline of one venue request (default: the protocol module's, 10 s for MT4Server).
 /// - `secrets`: each secret is `{"env": "NAME"}` or `{"file": "/run/secrets/name"}` — never the value itself.
 public struct VenueConfigurationFile: Sendable, Hashable, Decodable {
     /// The configured venues.
@@ -89,8 +90,10 @@ public struct VenueDefinition: Sendable, Hashable, Decodable {
     public var limits: VenueLimits
     /// Where each secret comes from (by name: `apiKey`, `clientSecret`, …).
     public var secrets: [String: SecretReference]
+    /// Deadline of one venue request (`requestTimeoutMs`); the protocol module's default when absent.
+    public var requestTimeout: Duration?
 
-    private enum CodingKeys: String, CodingKey { case id, `protocol`, endpoint, broker, symbols, limits, secrets }
+    private enum CodingKeys: String, CodingKey { case id, `protocol`, endpoint, broker, symbols, limits, secrets, requestTimeoutMs }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -107,6 +110,13 @@ public struct VenueDefinition: Sendable, Hashable, Decodable {
         self.symbols = try container.decodeIfPresent([String].self, forKey: .symbols) ?? []
         self.limits = try container.decodeIfPresent(VenueLimits.self, forKey: .limits) ?? VenueLimits()
         self.secrets = try container.decodeIfPresent([String: SecretReference].self, forKey: .secrets) ?? [:]
+        if let milliseconds = try container.decodeIfPresent(Int.self, forKey: .requestTimeoutMs) {
+            guard (1...600_000).contains(milliseconds) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .requestTimeoutMs, in: container, debugDescription: "must be 1 to 600000 milliseconds")
+            }
+            self.requestTimeout = .milliseconds(milliseconds)
+        }
     }
 }
 

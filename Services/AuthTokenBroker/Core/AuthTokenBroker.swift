@@ -4,6 +4,7 @@ public import KafkaBridge
 public import Logging
 import Messages
 public import ServiceLifecycle
+public import ServiceRuntime
 public import ServiceSupport
 import VenueKit
 import VenueMT4Server
@@ -44,20 +45,23 @@ public enum AuthTokenBroker {
     /// Secrets are resolved here, once, and fail fast when missing.
     public static func makeServices(
         configuration: AuthTokenBrokerConfiguration, sealer: GrantSealer, producer: KafkaProducer,
-        environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
+        environment: [String: String] = ProcessInfo.processInfo.environment, metrics: ServiceMetrics = ServiceMetrics(),
+        health: HealthBoard = HealthBoard(), logger: Logger
     ) throws -> [any Service] {
         let versions = try GrantVersionStore(directory: configuration.stateDirectory)
-        let publisher = GrantPublisher(producer: producer, sealer: sealer, serviceName: "auth-token-broker")
+        let publisher = GrantPublisher(
+            producer: producer, sealer: sealer, serviceName: "auth-token-broker", metrics: metrics, health: health)
         var workers: [VenueGrantWorker] = []
         for venue in configuration.venues.venues {
             let login = try Self.login(for: venue, environment: environment)
+            health.set("venue:\(venue.id)", problem: "no grant published yet")
             workers.append(VenueGrantWorker(
                 venue: venue, login: login, publisher: publisher, versions: versions,
                 refreshMargin: configuration.refreshMargin, logger: logger))
         }
         let consumer = try KafkaConsumer(
             configuration: configuration.consumer, topics: [TopicCatalogue.authRefreshRequests.name], logger: logger)
-        let core = AuthTokenBrokerService(workers: workers, consumer: consumer, logger: logger)
+        let core = AuthTokenBrokerService(workers: workers, consumer: consumer, publisher: publisher, logger: logger)
         return [producer, consumer, core]
     }
 
@@ -86,11 +90,13 @@ public enum AuthTokenBroker {
 final class AuthTokenBrokerService: Service, Sendable {
     private let workers: [String: VenueGrantWorker]
     private let consumer: KafkaConsumer
+    private let publisher: GrantPublisher
     private let logger: Logger
 
-    init(workers: [VenueGrantWorker], consumer: KafkaConsumer, logger: Logger) {
+    init(workers: [VenueGrantWorker], consumer: KafkaConsumer, publisher: GrantPublisher, logger: Logger) {
         self.workers = Dictionary(uniqueKeysWithValues: workers.map { ($0.venue.id, $0) })
         self.consumer = consumer
+        self.publisher = publisher
         self.logger = logger
     }
 
@@ -107,6 +113,7 @@ final class AuthTokenBrokerService: Service, Sendable {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for worker in self.workers.values { group.addTask { try await worker.run() } }
                 group.addTask { try await self.serveRefreshRequests() }
+                group.addTask { try await self.publisher.publishAges() }
                 try await group.next()
                 group.cancelAll()
             }

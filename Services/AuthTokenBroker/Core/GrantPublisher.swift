@@ -3,14 +3,38 @@ import Synchronization
 import GrantSealing
 import KafkaBridge
 import Messages
+import ServiceRuntime
 import ServiceSupport
 import VenueKit
 
 /// Seals grants and publishes them with their `AuthEvent`s. Only sealed bytes and metadata reach Kafka.
-struct GrantPublisher: Sendable {
+final class GrantPublisher: Sendable {
     let producer: KafkaProducer
     let sealer: GrantSealer
     let serviceName: String
+    let metrics: ServiceMetrics
+    let health: HealthBoard
+    /// When each venue's latest grant was issued (for the grant-age gauge).
+    let issued = Mutex<[String: Date]>([:])
+
+    init(producer: KafkaProducer, sealer: GrantSealer, serviceName: String, metrics: ServiceMetrics, health: HealthBoard) {
+        self.producer = producer
+        self.sealer = sealer
+        self.serviceName = serviceName
+        self.metrics = metrics
+        self.health = health
+    }
+
+    /// Updates the grant-age gauges every second until cancelled.
+    func publishAges() async throws {
+        while true {
+            let now = Date()
+            for (venue, issuedAt) in self.issued.withLock({ $0 }) {
+                self.metrics.grantAge(venue: venue, seconds: now.timeIntervalSince(issuedAt))
+            }
+            try await Task.sleep(for: .seconds(1))
+        }
+    }
 
     /// Publishes the sealed grant (waiting for the broker's acknowledgement), then the event.
     func publish(_ grant: VenueSessionGrant, kind: AuthEventKind) async throws {
@@ -21,11 +45,16 @@ struct GrantPublisher: Sendable {
         let event = AuthEvent(
             eventId: UUID(), venue: grant.venue, protocol: grant.material.venueProtocol, kind: kind,
             version: grant.version, expiresAt: message.expiresAt, time: .now())
+        self.metrics.grantPublished(venue: grant.venue)
+        self.issued.withLock { $0[grant.venue] = grant.issuedAt }
+        self.health.set("venue:\(grant.venue)", problem: nil)
         try await self.publish(event)
     }
 
     /// Publishes a failed login as `failed_transient` or `failed_revoked` (the reason is safe to log; no secrets).
     func failure(venue: VenueDefinition, revoked: Bool, reason: String) async throws {
+        self.metrics.refreshFailed(venue: venue.id, revoked: revoked)
+        self.health.set("venue:\(venue.id)", problem: revoked ? "credentials refused" : "login failing")
         let event = AuthEvent(
             eventId: UUID(), venue: venue.id, protocol: venue.protocol, kind: revoked ? .failedRevoked : .failedTransient,
             error: Reason(code: revoked ? "credentials_refused" : "venue_unavailable", message: reason), time: .now())

@@ -4,9 +4,8 @@ import Foundation
 import GrantSealing
 import KafkaBridge
 import Logging
-import ServiceLifecycle
+import ServiceRuntime
 import ServiceSupport
-import UnixSignals
 
 /// `auth-token-broker`: holds the venue secrets and publishes sealed session grants.
 @main
@@ -20,12 +19,23 @@ struct AuthTokenBrokerMain: AsyncParsableCommand {
     @Option(help: "Directory for durable state (grant versions, rotated secrets).")
     var stateDir = ".tradewire/auth-token-broker"
 
-    @Option(help: "Log level.")
+    @Option(help: "Address of /health and /metrics.")
+    var httpHost = "0.0.0.0"
+
+    @Option(help: "Port of /health and /metrics (0 picks a free port).")
+    var httpPort = 9464
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(help: "Log format: json or text.")
+    var logFormat = "json"
+
     func run() async throws {
-        var logger = Logger(label: "auth-token-broker")
-        logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .info
+        guard let level = Logger.Level(rawValue: self.logLevel) else { throw ValidationError("unknown log level \(self.logLevel)") }
+        guard let format = LogFormat(rawValue: self.logFormat) else { throw ValidationError("log format is json or text") }
+        format.bootstrap(level: level)
+        let logger = Logger(label: "auth-token-broker")
         let environment = ProcessInfo.processInfo.environment
         guard let path = self.venues ?? environment["TRADEWIRE_VENUES_FILE"] else {
             throw ValidationError("give --venues or TRADEWIRE_VENUES_FILE")
@@ -37,11 +47,13 @@ struct AuthTokenBrokerMain: AsyncParsableCommand {
         producerConfiguration.clientID = "auth-token-broker"
         producerConfiguration.linger = .zero
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        let metrics = ServiceMetrics()
+        let health = HealthBoard()
         let services = try AuthTokenBroker.makeServices(
             configuration: configuration, sealer: try GrantSealer.fromEnvironment(environment), producer: producer,
-            environment: environment, logger: logger)
-        let group = ServiceGroup(configuration: .init(
-            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+            environment: environment, metrics: metrics, health: health, logger: logger)
+        try await ServiceProcess.run(
+            name: "auth-token-broker", services: services, httpHost: self.httpHost, httpPort: self.httpPort,
+            health: health, metrics: metrics, logger: logger)
     }
 }

@@ -65,7 +65,11 @@ public struct CommandIntake: Sendable {
         return .command(command)
     }
 
-    private func refuse(_ record: CommandRecord, failure: DeadLetter.Failure, receivedAt: Timestamp) -> CommandIntakeResult {
+    /// Refuses a record that decoded but cannot be served (an unknown venue, say): a dead letter with `failure`, and a
+    /// `rejected` report whose reason code is `reportCode`.
+    public func refuse(
+        _ record: CommandRecord, failure: DeadLetter.Failure, reportCode: String = "invalid_command", receivedAt: Timestamp
+    ) -> CommandIntakeResult {
         let identity = ReadableIdentity(record.value)
         let letter = DeadLetter(
             original: DeadLetter.Origin(
@@ -73,7 +77,7 @@ public struct CommandIntake: Sendable {
                 timestamp: record.timestamp.map { Timestamp(date: $0) }),
             payload: record.value, error: failure, commandId: identity.commandId, service: self.service,
             deadLetteredAt: .now())
-        return .refused(letter, identity.rejection(failure: failure, receivedAt: receivedAt))
+        return .refused(letter, identity.rejection(failure: failure, code: reportCode, receivedAt: receivedAt))
     }
 }
 
@@ -93,12 +97,12 @@ struct ReadableIdentity {
     }
 
     /// A final `rejected` report, if the identity is complete and valid on the wire.
-    func rejection(failure: DeadLetter.Failure, receivedAt: Timestamp) -> ExecutionReport? {
+    func rejection(failure: DeadLetter.Failure, code: String, receivedAt: Timestamp) -> ExecutionReport? {
         guard let commandId = self.commandId, let clientOrderId = self.clientOrderId, let venue = self.venue else { return nil }
         let report = ExecutionReport(
             reportId: UUID(), commandId: commandId, clientOrderId: clientOrderId, venue: venue,
             action: self.action ?? .place, status: .rejected, isFinal: true, filledQuantity: 0,
-            reason: Reason(code: "invalid_command", message: failure.message), receivedAt: receivedAt, reportedAt: .now())
+            reason: Reason(code: code, message: failure.message), receivedAt: receivedAt, reportedAt: .now())
         // Identity fields that break the report schema (a malformed venue id, say) mean no report: the DLQ has it all.
         return (try? WireFormat.encode(report)) == nil ? nil : report
     }

@@ -3,6 +3,7 @@ public import KafkaBridge
 public import Logging
 public import Messages
 public import ServiceLifecycle
+import ServiceRuntime
 import Synchronization
 
 /// The executor's journal on `orders.state` (key = commandId, compacted on real Kafka): an intent before the venue
@@ -20,21 +21,26 @@ public final class OrderJournal: Service, Sendable {
         case done(ExecutionReport)
     }
 
+    /// An intent without an outcome, with who wrote it and when.
+    public struct InDoubt: Sendable, Hashable {
+        /// The command.
+        public var command: OrderCommand
+        /// The executor instance that journaled the intent.
+        public var executor: String
+        /// When the intent was journaled (the venue call came after).
+        public var recordedAt: Timestamp
+    }
+
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
     private let executorID: String
     private let logger: Logger
+    private let replay = TopicReplay(topic: TopicCatalogue.ordersState)
     private let state = Mutex(State())
 
     private struct State {
         var entries: [UUID: Entry] = [:]
-        var targets: [Int32: Int64]?  // high watermark per partition at start
-        var seen: [Int32: Int64] = [:]
-        var replayWaiters: [CheckedContinuation<Void, Never>] = []
-        var isReplayed: Bool {
-            guard let targets else { return false }
-            return targets.allSatisfy { partition, high in high == 0 || (self.seen[partition] ?? -1) >= high - 1 }
-        }
+        var intents: [UUID: InDoubt] = [:]
     }
 
     /// Creates a journal reading with `consumer` (its own, with a group unique to this process, from the earliest
@@ -51,11 +57,28 @@ public final class OrderJournal: Service, Sendable {
 
     /// Commands with an intent and no outcome (to reconcile against the venue before serving it).
     public func inDoubt(venue: String? = nil) -> [OrderCommand] {
+        self.inDoubtEntries(venue: venue).map(\.command)
+    }
+
+    /// Intents without an outcome, with their writer and time.
+    public func inDoubtEntries(venue: String? = nil) -> [InDoubt] {
         self.state.withLock { state in
-            state.entries.values.compactMap { entry -> OrderCommand? in
-                guard case .intent(let command, _) = entry, venue == nil || command.venue == venue else { return nil }
-                return command
-            }
+            state.intents.values.filter { venue == nil || $0.command.venue == venue }
+                .sorted { $0.recordedAt < $1.recordedAt }
+        }
+    }
+
+    /// The in-doubt record of `commandId`, if its outcome is not journaled.
+    public func inDoubtEntry(_ commandId: UUID) -> InDoubt? { self.state.withLock { $0.intents[commandId] } }
+
+    /// Venue order ids that finished commands of `venue` already account for (so reconciliation never matches an
+    /// in-doubt order to a position another command opened).
+    public func claimedVenueOrderIDs(venue: String) -> Set<String> {
+        self.state.withLock { state in
+            Set(state.entries.values.compactMap { entry -> String? in
+                guard case .done(let report) = entry, report.venue == venue, report.action == .place else { return nil }
+                return report.venueOrderId
+            })
         }
     }
 
@@ -78,49 +101,19 @@ public final class OrderJournal: Service, Sendable {
     }
 
     /// Returns once the journal has read everything that was on `orders.state` when it started.
-    public func waitUntilReplayed() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = self.state.withLock { state -> Bool in
-                if state.isReplayed { return true }
-                state.replayWaiters.append(continuation)
-                return false
-            }
-            if ready { continuation.resume() }
-        }
-    }
+    public func waitUntilReplayed() async { await self.replay.wait() }
 
     /// Reads the journal until graceful shutdown.
     public func run() async throws {
-        try await self.captureTargets()
+        try await self.replay.captureTargets(using: self.consumer)
         for try await message in self.consumer.messages.cancelOnGracefulShutdown() {
             if let entry = try? WireFormat.decode(JournalEntry.self, from: message.value) {
                 self.apply(entry)
             } else {
                 self.logger.warning("Unreadable journal entry skipped", metadata: ["kafka.offset": "\(message.offset)"])
             }
-            let waiters = self.state.withLock { state -> [CheckedContinuation<Void, Never>] in
-                state.seen[message.partition] = max(state.seen[message.partition] ?? -1, message.offset)
-                guard state.isReplayed else { return [] }
-                defer { state.replayWaiters = [] }
-                return state.replayWaiters
-            }
-            for waiter in waiters { waiter.resume() }
+            self.replay.observe(partition: message.partition, offset: message.offset)
         }
-    }
-
-    private func captureTargets() async throws {
-        let topic = TopicCatalogue.ordersState
-        var targets: [Int32: Int64] = [:]
-        for partition in 0..<Int32(topic.partitions) {
-            targets[partition] = try await self.consumer.watermarks(topic: topic.name, partition: partition).high
-        }
-        let waiters = self.state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.targets = targets
-            guard state.isReplayed else { return [] }
-            defer { state.replayWaiters = [] }
-            return state.replayWaiters
-        }
-        for waiter in waiters { waiter.resume() }
     }
 
     private func write(_ entry: JournalEntry) async throws {
@@ -134,11 +127,14 @@ public final class OrderJournal: Service, Sendable {
         self.state.withLock { state in
             switch entry.phase {
             case .done:
-                if let report = entry.report { state.entries[entry.commandId] = .done(report) }
+                guard let report = entry.report else { return }
+                state.entries[entry.commandId] = .done(report)
+                state.intents[entry.commandId] = nil
             case .intent:
                 guard let command = entry.command else { return }
                 if case .done = state.entries[entry.commandId] { return }
                 state.entries[entry.commandId] = .intent(command, attempt: entry.attempt)
+                state.intents[entry.commandId] = InDoubt(command: command, executor: entry.executor, recordedAt: entry.recordedAt)
             }
         }
     }

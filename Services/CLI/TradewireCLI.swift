@@ -1,0 +1,264 @@
+import ArgumentParser
+import Foundation
+import KafkaBridge
+import Logging
+import Messages
+
+/// `tradewire`: send order and control commands to Kafka and watch the answers; print topics readably.
+@main
+struct TradewireCLI: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tradewire",
+        abstract: "Tradewire command line: orders, the kill switch, and topic tails (Kafka from KAFKA_BROKERS).",
+        subcommands: [OrderCommands.self, HaltCommand.self, ResumeCommand.self, TailCommand.self])
+}
+
+/// Options every subcommand shares.
+struct KafkaOptions: ParsableArguments {
+    @Option(help: "Kafka bootstrap servers, comma separated (default: KAFKA_BROKERS or 127.0.0.1:9092).")
+    var brokers: String?
+
+    var bootstrapServers: [String] {
+        self.brokers.map { $0.split(separator: ",").map(String.init) } ?? KafkaBootstrap.fromEnvironment()
+    }
+
+    var logger: Logger {
+        var logger = Logger(label: "tradewire")
+        logger.logLevel = .error
+        return logger
+    }
+}
+
+struct OrderCommands: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "order", abstract: "Send an order command and print its reports.",
+        subcommands: [PlaceOrder.self, CloseOrder.self, CancelOrder.self])
+}
+
+/// What `place`, `close` and `cancel` share: publish one command, then wait for its terminal report.
+struct OrderSendOptions: ParsableArguments {
+    @Option(help: "Venue id, as configured (for example mt4-demo).")
+    var venue: String
+
+    @Option(help: "Client order id (default: a generated one).")
+    var clientOrderId: String?
+
+    @Option(help: "Seconds until the command expires (omit for no expiry).")
+    var expiresIn: Int?
+
+    @Option(help: "Seconds to wait for the terminal report.")
+    var timeout = 60
+
+    @Flag(help: "Print the reports and fills as JSON.")
+    var json = false
+
+    @Flag(help: "Publish and return without waiting for reports.")
+    var noWait = false
+
+    @OptionGroup var kafka: KafkaOptions
+
+    func command(action: OrderAction, venueOrderId: String? = nil, symbol: String? = nil, side: OrderSide? = nil,
+                 quantity: Decimal? = nil, orderType: OrderType? = nil, limitPrice: Decimal? = nil) -> OrderCommand {
+        let now = Date()
+        return OrderCommand(
+            commandId: UUID(), action: action, venue: self.venue,
+            clientOrderId: self.clientOrderId ?? "cli-\(Int(now.timeIntervalSince1970 * 1000))",
+            venueOrderId: venueOrderId, symbol: symbol, side: side, quantity: quantity, orderType: orderType,
+            limitPrice: limitPrice, expiresAt: self.expiresIn.map { Timestamp(date: now.addingTimeInterval(TimeInterval($0))) },
+            createdAt: Timestamp(date: now), source: "tradewire-cli")
+    }
+}
+
+struct PlaceOrder: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "place", abstract: "Place an order.")
+
+    @Option(help: "Instrument, as the venue names it.")
+    var symbol: String
+
+    @Option(help: "buy or sell.")
+    var side: String
+
+    @Option(help: "Quantity, a decimal (for example 0.11).")
+    var quantity: String
+
+    @Option(help: "market, limit or stop.")
+    var type = "market"
+
+    @Option(help: "Limit or stop price, a decimal.")
+    var price: String?
+
+    @OptionGroup var send: OrderSendOptions
+
+    func run() async throws {
+        guard let side = OrderSide(rawValue: self.side) else { throw ValidationError("side is buy or sell") }
+        guard let orderType = OrderType(rawValue: self.type) else { throw ValidationError("type is market, limit or stop") }
+        let quantity = try Self.decimal(self.quantity, "quantity")
+        let price = try self.price.map { try Self.decimal($0, "price") }
+        let command = self.send.command(
+            action: .place, symbol: self.symbol, side: side, quantity: quantity, orderType: orderType, limitPrice: price)
+        try await OrderRoundTrip(options: self.send).run(command)
+    }
+
+    static func decimal(_ text: String, _ name: String) throws -> Decimal {
+        guard text.range(of: #"^[0-9]+(\.[0-9]+)?$"#, options: .regularExpression) != nil,
+            let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
+        else { throw ValidationError("\(name) must be a decimal like 0.11") }
+        return value
+    }
+}
+
+struct CloseOrder: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "close", abstract: "Close an open position.")
+
+    @Option(help: "The venue's order or position id (the venueOrderId of the place report).")
+    var order: String
+
+    @Option(help: "Quantity to close (default: all of it).")
+    var quantity: String?
+
+    @OptionGroup var send: OrderSendOptions
+
+    func run() async throws {
+        let quantity = try self.quantity.map { try PlaceOrder.decimal($0, "quantity") }
+        try await OrderRoundTrip(options: self.send).run(self.send.command(action: .close, venueOrderId: self.order, quantity: quantity))
+    }
+}
+
+struct CancelOrder: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a pending order.")
+
+    @Option(help: "The venue's order id.")
+    var order: String
+
+    @OptionGroup var send: OrderSendOptions
+
+    func run() async throws {
+        try await OrderRoundTrip(options: self.send).run(self.send.command(action: .cancel, venueOrderId: self.order))
+    }
+}
+
+/// Publishes a command and prints its reports and fills until the terminal report.
+struct OrderRoundTrip {
+    var options: OrderSendOptions
+
+    func run(_ command: OrderCommand) async throws {
+        let kafka = self.options.kafka
+        let topics = [TopicCatalogue.ordersReports, TopicCatalogue.ordersFills]
+        try await KafkaSession.with(kafka) { producer, makeFollower in
+            // Read only what arrives after the command: start at today's end of every partition.
+            let follower = try await makeFollower(topics, false)
+            let value = try WireFormat.encode(command)
+            _ = try await producer.send(KafkaProducerMessage(
+                topic: TopicCatalogue.ordersCommands.name, key: command.venue, value: value))
+            print("→ \(Describe.command(command))")
+            guard !self.options.noWait else { return }
+            let deadline = ContinuousClock.now + .seconds(self.options.timeout)
+            for try await message in follower.messages(until: deadline) {
+                if message.topic == TopicCatalogue.ordersReports.name,
+                    let report = try? WireFormat.decode(ExecutionReport.self, from: message.value),
+                    report.commandId == command.commandId
+                {
+                    print(self.options.json ? Describe.json(message.value) : "← \(Describe.report(report))")
+                    if report.isFinal { return }
+                } else if message.topic == TopicCatalogue.ordersFills.name,
+                    let fill = try? WireFormat.decode(Fill.self, from: message.value), fill.commandId == command.commandId
+                {
+                    print(self.options.json ? Describe.json(message.value) : "← \(Describe.fill(fill))")
+                }
+            }
+            throw CLIError("no terminal report within \(self.options.timeout) s (is the order-executor running?)")
+        }
+    }
+}
+
+struct HaltCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "halt", abstract: "Halt new orders for a venue (or * for all).")
+
+    @Option(help: "Venue id or *.")
+    var venue: String
+
+    @Option(help: "Why (kept in the audit trail).")
+    var reason: String
+
+    @Option(help: "Who is halting.")
+    var `operator` = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+
+    @OptionGroup var kafka: KafkaOptions
+
+    func run() async throws {
+        try await ControlSender.send(.halt, venue: self.venue, reason: self.reason, operator: self.operator, kafka: self.kafka)
+    }
+}
+
+struct ResumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Resume new orders for a venue (or *).")
+
+    @Option(help: "Venue id or *.")
+    var venue: String
+
+    @Option(help: "Why (kept in the audit trail).")
+    var reason: String
+
+    @Option(help: "Who is resuming.")
+    var `operator` = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+
+    @OptionGroup var kafka: KafkaOptions
+
+    func run() async throws {
+        try await ControlSender.send(.resume, venue: self.venue, reason: self.reason, operator: self.operator, kafka: self.kafka)
+    }
+}
+
+enum ControlSender {
+    static func send(_ action: ControlAction, venue: String, reason: String, operator: String, kafka: KafkaOptions) async throws {
+        let command = ControlCommand(
+            commandId: UUID(), action: action, scope: venue == "*" ? .allVenues : .venue(venue), reason: reason,
+            operator: `operator`, issuedAt: .now())
+        try await KafkaSession.with(kafka) { producer, _ in
+            _ = try await producer.send(KafkaProducerMessage(
+                topic: TopicCatalogue.ordersControl.name, key: venue, value: try WireFormat.encode(command)))
+        }
+        print("\(action.rawValue) \(venue): sent to \(TopicCatalogue.ordersControl.name)")
+    }
+}
+
+struct TailCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tail", abstract: "Print a topic's messages readably (Ctrl-C stops).")
+
+    @Argument(help: "Topic name, for example orders.reports.")
+    var topic: String
+
+    @Flag(help: "Start at the beginning of the topic instead of its end.")
+    var fromBeginning = false
+
+    @Option(help: "Stop after this many messages.")
+    var count: Int?
+
+    @Flag(help: "Print each message as compact JSON instead of indented.")
+    var compact = false
+
+    @OptionGroup var kafka: KafkaOptions
+
+    func run() async throws {
+        guard let spec = TopicCatalogue.all.first(where: { $0.name == self.topic }) else {
+            throw ValidationError("unknown topic \(self.topic); topics: \(TopicCatalogue.all.map(\.name).joined(separator: ", "))")
+        }
+        try await KafkaSession.with(self.kafka) { _, makeFollower in
+            let follower = try await makeFollower([spec], self.fromBeginning)
+            var printed = 0
+            for try await message in follower.messages(until: nil) {
+                let key = message.keyString ?? "-"
+                print("\(message.topic)[\(message.partition)]@\(message.offset) key=\(key)")
+                print(self.compact ? String(decoding: message.value, as: UTF8.self) : Describe.json(message.value))
+                printed += 1
+                if let count = self.count, printed >= count { return }
+            }
+        }
+    }
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The dev stack on one machine: embedded Kafka, venue simulators, auth-token-broker and order-executor, with the
+# configuration in dev/. Started by `make run`; Ctrl-C (or SIGTERM) stops everything this script started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${BIN:-.build/debug}
+state=.tradewire/dev
+mkdir -p "$state"
+port=${KAFKA_DEV_PORT:-9092}
+export KAFKA_BROKERS=127.0.0.1:$port
+
+# Dev-only secrets, created on first run and kept under .tradewire/ (ignored by git). The simulator's API key is
+# public (protocols.md); a real deployment passes real keys through the environment or /run/secrets files.
+[ -s "$state/seal.key" ] || { umask 077; printf 'dev-1 %s\n' "$(head -c 32 /dev/urandom | base64)" >"$state/seal.key"; }
+[ -s "$state/mt4-ava-api-key" ] || { umask 077; printf 'sim-mt4-api-key\n' >"$state/mt4-ava-api-key"; }
+export TRADEWIRE_SEAL_KEY_FILE=$state/seal.key
+export MT4_DEMO_API_KEY=sim-mt4-api-key
+
+pids=()
+stop() {
+  trap - EXIT INT TERM
+  for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  echo "stack stopped"
+}
+trap stop EXIT INT TERM
+
+"$bin/kafka-dev" --port "$port" >"$state/kafka-dev.log" 2>&1 & pids+=($!)
+for _ in $(seq 100); do grep -q '^bootstrap=' "$state/kafka-dev.log" && break; sleep 0.1; done
+grep -q '^bootstrap=' "$state/kafka-dev.log" || { cat "$state/kafka-dev.log"; exit 1; }
+"$bin/venue-sim" >"$state/venue-sim.log" 2>&1 & pids+=($!)
+for _ in $(seq 100); do curl -fsS http://127.0.0.1:8800/ >/dev/null 2>&1 && break; sleep 0.1; done
+"$bin/auth-token-broker" --venues dev/venues.json --state-dir "$state/auth-token-broker" --http-port 9464 \
+  >"$state/auth-token-broker.log" 2>&1 & pids+=($!)
+"$bin/order-executor" --venues dev/venues.json --instance-id dev-1 --http-port 9465 \
+  >"$state/order-executor.log" 2>&1 & pids+=($!)
+for _ in $(seq 150); do curl -fsS http://127.0.0.1:9465/health >/dev/null 2>&1 && break; sleep 0.2; done
+
+cat <<INFO
+Tradewire dev stack is running (logs in $state/*.log):
+  kafka-dev          Kafka on $KAFKA_BROKERS (librdkafka mock cluster)
+  venue-sim          MT4Server on http://127.0.0.1:8801, admin on http://127.0.0.1:8800
+  auth-token-broker  health and metrics on http://127.0.0.1:9464/health and /metrics
+  order-executor     health and metrics on http://127.0.0.1:9465/health and /metrics
+  venues             mt4-demo (MT4Server broker demo), mt4-ava (broker ava): dev/venues.json
+
+Send an order from another terminal:
+  $bin/tradewire order place --venue mt4-demo --symbol BTCUSD --side buy --quantity 0.11
+  $bin/tradewire order close --venue mt4-demo --order <venueOrderId from the report>
+  $bin/tradewire tail orders.reports --from-beginning
+Ctrl-C stops everything.
+INFO
+wait -n "${pids[@]}" || true
+echo "a process of the stack exited; stopping the rest" >&2
