@@ -31,12 +31,11 @@ setup:
 build: setup
 	$(SWIFT) build
 
-## run: build, then start the stack on one machine: the embedded Kafka broker on 127.0.0.1:9092 and the venue
-## simulators (venue-sim: admin 8800, MT4Server 8801). Ctrl-C stops everything.
+## run: build, then start the dev stack on one machine (dev/run-stack.sh): the embedded Kafka broker on
+## 127.0.0.1:9092, the venue simulators (admin 8800, MT4Server 8801), the auth-token-broker and the order-executor
+## with dev/venues.json. Ctrl-C stops everything.
 run: build
-	@.build/debug/kafka-dev --port $(KAFKA_DEV_PORT) & kafka=$$!; \
-	trap 'kill -TERM $$kafka 2>/dev/null; wait $$kafka 2>/dev/null' EXIT INT TERM; \
-	.build/debug/venue-sim
+	@KAFKA_DEV_PORT=$(KAFKA_DEV_PORT) dev/run-stack.sh
 
 ## test: everything — unit, contract and end-to-end tests over the embedded broker.
 test: build

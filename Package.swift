@@ -251,6 +251,19 @@ let package = Package(
             path: "Tests/OrderExecutorTests"
         ),
         .testTarget(
+            name: "OrderPathTests",
+            dependencies: [
+                "OrderExecutorCore", "AuthTokenBrokerCore", "Messages", "VenueKit", "ServiceSupport", "ServiceRuntime",
+                "KafkaBridge", "EmbeddedKafka", "GrantSealing", "VenueSimulator", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/OrderPathTests"
+        ),
+        .testTarget(
             name: "GrantSealingTests",
             dependencies: ["GrantSealing", "Messages", "VenueKit"],
             path: "Tests/GrantSealingTests"

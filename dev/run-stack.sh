@@ -17,22 +17,29 @@ export TRADEWIRE_SEAL_KEY_FILE=$state/seal.key
 export MT4_DEMO_API_KEY=sim-mt4-api-key
 
 pids=()
+# Stop in reverse order, each one fully before the next (the services need Kafka to leave their groups cleanly).
 stop() {
   trap - EXIT INT TERM
-  for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for ((i=${#pids[@]}-1; i>=0; i--)); do
+    kill -TERM "${pids[i]}" 2>/dev/null || continue
+    for _ in $(seq 150); do kill -0 "${pids[i]}" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "${pids[i]}" 2>/dev/null && echo "process ${pids[i]} did not stop within 15 s; killed" >&2
+    wait "${pids[i]}" 2>/dev/null || true
+  done
   echo "stack stopped"
+  exit 0
 }
 trap stop EXIT INT TERM
 
-"$bin/kafka-dev" --port "$port" >"$state/kafka-dev.log" 2>&1 & pids+=($!)
+# Each process gets its own session (setsid), so Ctrl-C reaches only this script, which stops them in order.
+setsid "$bin/kafka-dev" --port "$port" >"$state/kafka-dev.log" 2>&1 & pids+=($!)
 for _ in $(seq 100); do grep -q '^bootstrap=' "$state/kafka-dev.log" && break; sleep 0.1; done
 grep -q '^bootstrap=' "$state/kafka-dev.log" || { cat "$state/kafka-dev.log"; exit 1; }
-"$bin/venue-sim" >"$state/venue-sim.log" 2>&1 & pids+=($!)
+setsid "$bin/venue-sim" >"$state/venue-sim.log" 2>&1 & pids+=($!)
 for _ in $(seq 100); do curl -fsS http://127.0.0.1:8800/ >/dev/null 2>&1 && break; sleep 0.1; done
-"$bin/auth-token-broker" --venues dev/venues.json --state-dir "$state/auth-token-broker" --http-port 9464 \
+setsid "$bin/auth-token-broker" --venues dev/venues.json --state-dir "$state/auth-token-broker" --http-port 9464 \
   >"$state/auth-token-broker.log" 2>&1 & pids+=($!)
-"$bin/order-executor" --venues dev/venues.json --instance-id dev-1 --http-port 9465 \
+setsid "$bin/order-executor" --venues dev/venues.json --instance-id dev-1 --http-port 9465 \
   >"$state/order-executor.log" 2>&1 & pids+=($!)
 for _ in $(seq 150); do curl -fsS http://127.0.0.1:9465/health >/dev/null 2>&1 && break; sleep 0.2; done
 
@@ -51,4 +58,4 @@ Send an order from another terminal:
 Ctrl-C stops everything.
 INFO
 wait -n "${pids[@]}" || true
-echo "a process of the stack exited; stopping the rest" >&2
+echo "a process of the stack exited; stopping the rest (see $state/*.log)" >&2

@@ -48,6 +48,14 @@ public final class GrantFeed: Service, Sendable {
 
     public func run() async throws {
         try await self.replay.captureTargets(using: self.consumer)
+        do {
+            try await cancelWhenGracefulShutdown { try await self.follow() }
+        } catch is CancellationError {
+            // Graceful shutdown.
+        }
+    }
+
+    private func follow() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.publishAges() }
             group.addTask {
@@ -74,6 +82,7 @@ public final class GrantFeed: Service, Sendable {
         guard let source = self.sources[grant.venue] else { return }
         if await source.apply(grant) {
             self.issuedAt.withLock { $0[grant.venue] = grant.issuedAt }
+            self.metrics.grantAge(venue: grant.venue, seconds: Date().timeIntervalSince(grant.issuedAt))
             let expired = grant.expiresAt.map { $0 <= Date() } ?? false
             self.health.set("grant:\(grant.venue)", problem: expired ? "the latest grant has expired" : nil)
             self.logger.info("Grant applied", metadata: ["venue.name": "\(grant.venue)", "grant.version": "\(grant.version)"])
