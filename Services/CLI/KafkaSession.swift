@@ -3,6 +3,7 @@ import KafkaBridge
 import Logging
 import Messages
 import ServiceLifecycle
+import Synchronization
 
 /// Reads a set of topics from a point: their end when it was created, or their beginning.
 struct TopicFollower {
@@ -10,8 +11,8 @@ struct TopicFollower {
     /// First offset to show per topic and partition (records before it are skipped).
     let start: [String: [Int32: Int64]]
 
-    /// Messages until `deadline` (nil: until cancelled).
-    func messages(until deadline: ContinuousClock.Instant?) -> AsyncThrowingStream<KafkaConsumerMessage, any Error> {
+    /// Messages until `deadline` passes (it may be moved while reading; nil: until cancelled).
+    func messages(until deadline: StreamDeadline?) -> AsyncThrowingStream<KafkaConsumerMessage, any Error> {
         AsyncThrowingStream { continuation in
             let reader = Task {
                 do {
@@ -26,7 +27,9 @@ struct TopicFollower {
             }
             let timer = Task {
                 guard let deadline else { return }
-                try? await Task.sleep(until: deadline)
+                while ContinuousClock.now < deadline.instant {
+                    do { try await Task.sleep(for: .milliseconds(50)) } catch { return }
+                }
                 continuation.finish()
             }
             continuation.onTermination = { _ in
@@ -35,6 +38,18 @@ struct TopicFollower {
             }
         }
     }
+}
+
+/// A deadline that can be brought forward while a stream runs.
+final class StreamDeadline: Sendable {
+    private let value: Mutex<ContinuousClock.Instant>
+
+    init(_ instant: ContinuousClock.Instant) { self.value = Mutex(instant) }
+
+    var instant: ContinuousClock.Instant { self.value.withLock { $0 } }
+
+    /// Moves the deadline to `instant` if that is earlier.
+    func bringForward(to instant: ContinuousClock.Instant) { self.value.withLock { $0 = min($0, instant) } }
 }
 
 /// A producer and followers for one CLI invocation, shut down when the body returns.

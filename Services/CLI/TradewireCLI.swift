@@ -152,20 +152,29 @@ struct OrderRoundTrip {
                 topic: TopicCatalogue.ordersCommands.name, key: command.venue, value: value))
             print("→ \(Describe.command(command))")
             guard !self.options.noWait else { return }
-            let deadline = ContinuousClock.now + .seconds(self.options.timeout)
+            let deadline = StreamDeadline(ContinuousClock.now + .seconds(self.options.timeout))
+            var final: ExecutionReport?
+            var filled: Decimal = 0
             for try await message in follower.messages(until: deadline) {
                 if message.topic == TopicCatalogue.ordersReports.name,
                     let report = try? WireFormat.decode(ExecutionReport.self, from: message.value),
                     report.commandId == command.commandId
                 {
                     print(self.options.json ? Describe.json(message.value) : "← \(Describe.report(report))")
-                    if report.isFinal { return }
+                    if report.isFinal { final = report }
                 } else if message.topic == TopicCatalogue.ordersFills.name,
                     let fill = try? WireFormat.decode(Fill.self, from: message.value), fill.commandId == command.commandId
                 {
                     print(self.options.json ? Describe.json(message.value) : "← \(Describe.fill(fill))")
+                    filled += fill.quantity
                 }
+                // The fills of a place are published before its terminal report, but on another topic: read on
+                // briefly until they are all printed.
+                guard let final else { continue }
+                if command.action != .place || filled >= final.filledQuantity { return }
+                deadline.bringForward(to: ContinuousClock.now + .seconds(2))
             }
+            if final != nil { return }
             throw CLIError("no terminal report within \(self.options.timeout) s (is the order-executor running?)")
         }
     }

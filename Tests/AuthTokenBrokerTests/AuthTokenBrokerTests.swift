@@ -217,3 +217,20 @@ struct VenueConfigurationFileTests {
         }
     }
 }
+
+@Suite
+struct DurableFileTests {
+    @Test func aReplacementLeavesTheNewContentsOwnerOnlyAndNoTemporaryFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("durable-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("state.json")
+        try DurableFile.write(Data("one".utf8), to: file)
+        try DurableFile.write(Data("two".utf8), to: file)
+        #expect(try String(contentsOf: file, encoding: .utf8) == "two")
+        let permissions = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["state.json"])
+        #expect(throws: (any Error).self) { try DurableFile.write(Data(), to: directory.appendingPathComponent("missing/x")) }
+    }
+}

@@ -68,7 +68,7 @@ final class GrantPublisher: Sendable {
     }
 }
 
-/// Grant versions per venue, persisted so they keep increasing across restarts (atomic write before publishing).
+/// Grant versions per venue, persisted so they keep increasing across restarts (durable atomic write before publishing).
 final class GrantVersionStore: Sendable {
     private let file: URL
     private let versions: Synchronization.Mutex<[String: Int]>
@@ -89,7 +89,7 @@ final class GrantVersionStore: Sendable {
             var updated = versions
             let next = (updated[venue] ?? 0) + 1
             updated[venue] = next
-            try JSONEncoder().encode(updated).write(to: self.file, options: .atomic)
+            try DurableFile.write(try JSONEncoder().encode(updated), to: self.file)
             versions = updated
             return next
         }

@@ -23,15 +23,17 @@ struct OrderPublisher: Sendable {
         return await self.send(messages)
     }
 
-    /// A report and its fills.
+    /// A report and its fills: the fills first, so a consumer that sees the terminal report can expect its fills
+    /// to be on Kafka already.
     func report(_ report: ExecutionReport, fills: [Fill] = []) async -> Bool {
-        var messages: [KafkaProducerMessage] = []
-        if let message = self.message(report) { messages.append(message) }
+        var fillMessages: [KafkaProducerMessage] = []
         for fill in fills {
             guard let value = try? WireFormat.encode(fill) else { continue }
-            messages.append(KafkaProducerMessage(topic: TopicCatalogue.ordersFills.name, key: fill.venue, value: value))
+            fillMessages.append(KafkaProducerMessage(topic: TopicCatalogue.ordersFills.name, key: fill.venue, value: value))
         }
-        return await self.send(messages)
+        if !fillMessages.isEmpty, !(await self.send(fillMessages)) { return false }
+        guard let message = self.message(report) else { return false }
+        return await self.send([message])
     }
 
     private func message(_ report: ExecutionReport) -> KafkaProducerMessage? {
