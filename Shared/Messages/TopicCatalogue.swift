@@ -68,10 +68,15 @@ public enum TopicCatalogue {
     public static let venuesStatus = TopicSpec(
         name: "venues.status", key: "venue id", partitions: 4, cleanupPolicy: .delete, schemaName: "venue-status")
 
-    /// Every topic, in the order of the architecture's topic table.
+    /// Run-time symbol subscriptions of the tick-publisher, keyed by venue id.
+    public static let marketSubscriptions = TopicSpec(
+        name: "market.subscriptions", key: "venue id", partitions: 4, cleanupPolicy: .delete,
+        schemaName: "market-subscription")
+
+    /// Every topic, in the order of the architecture's topic table (then the additions).
     public static let all: [TopicSpec] = [
         ordersCommands, ordersReports, ordersFills, ordersState, ordersControl, ordersDLQ,
-        marketTicks, authTokens, authRefreshRequests, authEvents, venuesStatus,
+        marketTicks, authTokens, authRefreshRequests, authEvents, venuesStatus, marketSubscriptions,
     ]
 
     /// The topic named `name`, if any.

@@ -39,7 +39,7 @@ public enum WireFormat {
     /// Every message type of this module, in topic-table order.
     public static let messageTypes: [any WireMessage.Type] = [
         OrderCommand.self, ExecutionReport.self, Fill.self, JournalEntry.self, ControlCommand.self, DeadLetter.self,
-        Tick.self, TokenGrant.self, TokenRefreshRequest.self, AuthEvent.self, VenueStatus.self,
+        Tick.self, TokenGrant.self, TokenRefreshRequest.self, AuthEvent.self, VenueStatus.self, MarketSubscription.self,
     ]
 
     /// The message type whose ``WireMessage/schemaName`` is `name`, if any.

@@ -110,6 +110,15 @@ enum InvalidExpectations {
                 ("reason-too-long", .invalidValue, "/reason"),
             ])
         add(
+            "market-subscription",
+            [
+                ("symbols-empty", .invalidValue, "/symbols"),
+                ("symbols-repeated", .invalidValue, "/symbols"),
+                ("unknown-action-pause", .invalidValue, "/action"),
+                ("unknown-field-symbol", .unknownField, "/symbol"),
+                ("symbol-with-space", .invalidValue, "/symbols/0"),
+            ])
+        add(
             "dead-letter",
             [
                 ("payload-not-base64", .invalidValue, "/payload"),

@@ -253,7 +253,7 @@ import Testing
         let message = try WireFormat.decodeAny(from: data)
         #expect((message as? AuthEvent)?.version == 18)
         #expect(throws: MessageError.self) { try WireFormat.decodeAny(from: Data(#"{"schema":"order-cmd/v1"}"#.utf8)) }
-        #expect(WireFormat.messageTypes.count == 11)
+        #expect(WireFormat.messageTypes.count == 12)
         #expect(WireFormat.messageType(named: "journal-entry") == JournalEntry.self)
     }
 

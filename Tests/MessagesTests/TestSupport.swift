@@ -66,6 +66,7 @@ func roundTrip(messageNamed name: String, _ data: Data) throws -> Data {
     case ControlCommand.schemaName: try roundTrip(ControlCommand.self, data)
     case DeadLetter.schemaName: try roundTrip(DeadLetter.self, data)
     case JournalEntry.schemaName: try roundTrip(JournalEntry.self, data)
+    case MarketSubscription.schemaName: try roundTrip(MarketSubscription.self, data)
     default: throw UnknownMessage(name: name)
     }
 }

@@ -29,7 +29,7 @@ import Testing
             TopicCatalogue.ordersCommands, TopicCatalogue.ordersReports, TopicCatalogue.ordersFills,
             TopicCatalogue.ordersState, TopicCatalogue.ordersControl, TopicCatalogue.ordersDLQ,
             TopicCatalogue.marketTicks, TopicCatalogue.authTokens, TopicCatalogue.authRefreshRequests,
-            TopicCatalogue.authEvents, TopicCatalogue.venuesStatus,
+            TopicCatalogue.authEvents, TopicCatalogue.venuesStatus, TopicCatalogue.marketSubscriptions,
         ]
         #expect(statics == TopicCatalogue.all)
         #expect(Set(TopicCatalogue.all.map(\.name)).count == TopicCatalogue.all.count)
