@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "venue-sim", targets: ["VenueSimMain"]),
         .executable(name: "auth-token-broker", targets: ["AuthTokenBrokerMain"]),
         .executable(name: "order-executor", targets: ["OrderExecutorMain"]),
+        .executable(name: "tick-publisher", targets: ["TickPublisherMain"]),
         .executable(name: "tradewire", targets: ["TradewireCLI"]),
         .library(name: "KafkaBridge", targets: ["KafkaBridge"]),
         .library(name: "Messages", targets: ["Messages"]),
@@ -94,7 +95,7 @@ let package = Package(
         .target(
             name: "ServiceRuntime",
             dependencies: [
-                "KafkaBridge", "Messages", "VenueKit", "GrantSealing",
+                "KafkaBridge", "Messages", "VenueKit", "VenueMT4Server", "GrantSealing", "ServiceSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -131,6 +132,25 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Services/OrderExecutor/Main"
+        ),
+        .target(
+            name: "TickPublisherCore",
+            dependencies: [
+                "Messages", "VenueKit", "ServiceSupport", "ServiceRuntime", "KafkaBridge", "GrantSealing",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Services/TickPublisher/Core"
+        ),
+        .executableTarget(
+            name: "TickPublisherMain",
+            dependencies: [
+                "TickPublisherCore", "KafkaBridge", "GrantSealing", "ServiceSupport", "ServiceRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Services/TickPublisher/Main"
         ),
         // `tradewire`: the operator and developer CLI (send orders, halt/resume, tail topics).
         .executableTarget(
@@ -253,7 +273,8 @@ let package = Package(
         .testTarget(
             name: "OrderPathTests",
             dependencies: [
-                "OrderExecutorCore", "AuthTokenBrokerCore", "Messages", "VenueKit", "ServiceSupport", "ServiceRuntime",
+                "OrderExecutorCore", "AuthTokenBrokerCore", "TickPublisherCore", "Messages", "VenueKit", "ServiceSupport",
+                "ServiceRuntime",
                 "KafkaBridge", "EmbeddedKafka", "GrantSealing", "VenueSimulator", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -76,6 +76,21 @@ public struct ServiceMetrics: Sendable {
             descriptor: .init(namespace: "tradewire", metricName: "venue_halted", unitName: "", helpText: "1 while new orders for the venue are halted."), labels: [("venue", venue)]).set(isHalted ? 1.0 : 0.0)
     }
 
+    /// The counter of ticks published for `venue` (kept by the caller: the hot path does not look it up per tick).
+    public func ticksCounter(venue: String) -> Counter {
+        self.registry.makeCounter(
+            descriptor: .init(namespace: "tradewire", metricName: "ticks", unitName: "total", helpText: "Ticks published to market.ticks."),
+            labels: [("venue", venue)])
+    }
+
+    /// A quote that did not become a tick on Kafka, by why.
+    public func tickDropped(venue: String, reason: String) {
+        self.registry.makeCounter(
+            descriptor: .init(namespace: "tradewire", metricName: "ticks_dropped", unitName: "total", helpText: "Quotes not published as ticks, by reason."),
+            labels: [("venue", venue), ("reason", reason)]
+        ).increment()
+    }
+
     /// The exposition text (`text/plain; version=0.0.4`).
     public func render() -> String { self.registry.emitToString() }
 }

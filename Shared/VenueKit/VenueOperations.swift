@@ -172,11 +172,41 @@ public protocol VenueOrderGateway: Sendable {
     func balance() async throws(VenueError) -> Decimal
 }
 
+/// What a market-data session reports: quotes, and when a symbol's stream goes down or comes back.
+public enum VenueMarketEvent: Sendable, Hashable {
+    /// A quote.
+    case quote(VenueQuote)
+    /// The stream carrying `symbol` delivers again (its first frame after connecting).
+    case connected(symbol: String)
+    /// The stream carrying `symbol` closed, failed or fell silent; it is being reopened.
+    case disconnected(symbol: String, reason: String)
+}
+
 /// A quote stream for a set of symbols that reconnects and resubscribes by itself.
 public protocol VenueMarketData: Sendable {
-    /// Quotes for `symbols` until the task is cancelled. Gaps (reconnects) are not errors; the stream ends only by
-    /// cancellation or when credentials are definitively refused.
-    func quotes(for symbols: Set<String>) -> AsyncThrowingStream<VenueQuote, any Error>
+    /// Quotes and stream state for `symbols` until the task is cancelled. Gaps (reconnects) are not errors; the
+    /// stream ends only by cancellation or when credentials are definitively refused.
+    func marketEvents(for symbols: Set<String>) -> AsyncThrowingStream<VenueMarketEvent, any Error>
+}
+
+extension VenueMarketData {
+    /// Only the quotes of ``marketEvents(for:)``.
+    public func quotes(for symbols: Set<String>) -> AsyncThrowingStream<VenueQuote, any Error> {
+        let events = self.marketEvents(for: symbols)
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: VenueQuote.self)
+        let task = Task {
+            do {
+                for try await event in events {
+                    if case .quote(let quote) = event { continuation.yield(quote) }
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
 }
 
 extension Reason {

@@ -25,13 +25,18 @@ public struct VenueStreamSupervisor: Sendable {
     ///   - connect: opens one connection, subscribes, and calls its argument for every frame until the connection
     ///     ends (return) or fails (throw).
     ///   - isFatal: errors that end supervision (for example credentials definitively refused).
+    ///   - onUp: called at the first frame of each connection.
+    ///   - onDown: called when a connection that delivered frames ends, with why.
     public func run(
         connect: @escaping @Sendable (_ frameReceived: @escaping @Sendable () -> Void) async throws -> Void,
-        isFatal: @escaping @Sendable (any Error) -> Bool = { _ in false }
+        isFatal: @escaping @Sendable (any Error) -> Bool = { _ in false },
+        onUp: @escaping @Sendable () -> Void = {},
+        onDown: @escaping @Sendable (_ reason: String) -> Void = { _ in }
     ) async throws {
         var backoff = self.backoff
+        var wasUp = false
         while !Task.isCancelled {
-            let frames = FrameClock()
+            let frames = FrameClock(onFirstFrame: onUp)
             do {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
@@ -51,13 +56,19 @@ public struct VenueStreamSupervisor: Sendable {
                     group.cancelAll()
                 }
                 self.logger.info("Venue stream closed; reconnecting")
+                if frames.sawFrame || wasUp { onDown("the connection closed") }
             } catch is CancellationError {
                 return
             } catch {
                 if Task.isCancelled { return }
+                if frames.sawFrame || wasUp {
+                    let silent = (error as? VenueError)?.code == .streamSilent
+                    onDown(silent ? "no frame for \(self.silenceTimeout)" : "the connection failed")
+                }
                 if isFatal(error) { throw error }
                 self.logger.info("Venue stream failed; reconnecting", metadata: ["error": "\(error)"])
             }
+            wasUp = false
             if frames.sawFrame { backoff.reset() }
             try await Task.sleep(for: backoff.next())
         }
@@ -68,8 +79,17 @@ public struct VenueStreamSupervisor: Sendable {
 private final class FrameClock: Sendable {
     private let last = Mutex<ContinuousClock.Instant?>(nil)
     private let started = ContinuousClock.now
+    private let onFirstFrame: @Sendable () -> Void
 
-    func tick() { self.last.withLock { $0 = ContinuousClock.now } }
+    init(onFirstFrame: @escaping @Sendable () -> Void) { self.onFirstFrame = onFirstFrame }
+
+    func tick() {
+        let first = self.last.withLock { last in
+            defer { last = ContinuousClock.now }
+            return last == nil
+        }
+        if first { self.onFirstFrame() }
+    }
     var sawFrame: Bool { self.last.withLock { $0 != nil } }
     /// Time since the last frame (or since the attempt started, before the first frame).
     var silence: Duration { ContinuousClock.now - (self.last.withLock { $0 } ?? self.started) }

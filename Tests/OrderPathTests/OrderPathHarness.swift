@@ -164,10 +164,11 @@ struct Executor: Sendable {
     let httpPort: Int
 }
 
-func venueFile(mt4Port: Int, requestTimeoutMs: Int) throws -> VenueConfigurationFile {
-    try VenueConfigurationFile.parse(Data("""
+func venueFile(mt4Port: Int, requestTimeoutMs: Int, demoSymbols: [String]? = nil) throws -> VenueConfigurationFile {
+    let symbols = demoSymbols.map { list in #""symbols": [\#(list.map { "\"\($0)\"" }.joined(separator: ", "))],"# } ?? ""
+    return try VenueConfigurationFile.parse(Data("""
         {"venues": [
-          {"id": "mt4-demo", "protocol": "mt4server", "endpoint": "http://127.0.0.1:\(mt4Port)", "broker": "demo",
+          {"id": "mt4-demo", "protocol": "mt4server", "endpoint": "http://127.0.0.1:\(mt4Port)", "broker": "demo", \(symbols)
            "limits": {"maxQuantity": "10"}, "requestTimeoutMs": \(requestTimeoutMs),
            "secrets": {"apiKey": {"env": "MT4_DEMO_API_KEY"}}},
           {"id": "mt4-ava", "protocol": "mt4server", "endpoint": "http://127.0.0.1:\(mt4Port)", "broker": "ava",
@@ -178,7 +179,7 @@ func venueFile(mt4Port: Int, requestTimeoutMs: Int) throws -> VenueConfiguration
 
 /// Starts broker, simulator, auth-token-broker, collector and producer; runs `body`; stops them.
 func withInfrastructure(
-    requestTimeoutMs: Int = 5000, _ body: (Infrastructure) async throws -> Void
+    requestTimeoutMs: Int = 5000, demoSymbols: [String]? = nil, _ body: (Infrastructure) async throws -> Void
 ) async throws {
     let logs = LogCapture()
     let quiet = logs.logger("harness", level: .warning)
@@ -187,7 +188,7 @@ func withInfrastructure(
     try await withRunningServices([simulator], logger: quiet) {
         let listeners = try await simulator.listeners()
         let mt4Port = listeners.mt4Server!.port
-        let venues = try venueFile(mt4Port: mt4Port, requestTimeoutMs: requestTimeoutMs)
+        let venues = try venueFile(mt4Port: mt4Port, requestTimeoutMs: requestTimeoutMs, demoSymbols: demoSymbols)
         var configuration = AuthTokenBrokerConfiguration(
             venues: venues, stateDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("e2e-atb-\(UUID())"),
             bootstrapServers: [kafka.bootstrapServers])

@@ -58,7 +58,7 @@ public enum OrderExecutor {
         let servers = configuration.bootstrapServers
         let requester = RefreshRequester(
             producer: producer, requestedBy: "order-executor/\(configuration.instanceID)", metrics: metrics, logger: logger)
-        let sessions = try VenueSessions.make(
+        let sessions = try VenueConnections.make(
             venues: configuration.venues, requester: requester, grantWait: configuration.grantWait, logger: logger)
 
         var journalSettings = KafkaConsumerConfiguration(
@@ -102,7 +102,7 @@ final class OrderExecutionService: Service, Sendable {
     private let commands: KafkaConsumer
     private let journal: OrderJournal
     private let halts: HaltSwitch
-    private let sessions: [String: VenueSession]
+    private let sessions: [String: VenueConnection]
     private let publisher: OrderPublisher
     private let reconciler: OrderReconciler
     private let intake = CommandIntake()
@@ -112,7 +112,7 @@ final class OrderExecutionService: Service, Sendable {
 
     init(
         instanceID: String, commands: KafkaConsumer, producer: KafkaProducer, journal: OrderJournal, halts: HaltSwitch,
-        sessions: [String: VenueSession], reconcileWindow: Duration, metrics: ServiceMetrics, health: HealthBoard,
+        sessions: [String: VenueConnection], reconcileWindow: Duration, metrics: ServiceMetrics, health: HealthBoard,
         logger: Logger
     ) {
         self.instanceID = instanceID
@@ -195,7 +195,7 @@ final class OrderExecutionService: Service, Sendable {
         return await self.publisher.deadLetter(letter, key: key, report: report)
     }
 
-    private func execute(_ command: OrderCommand, session: VenueSession, times: OrderTimes) async -> Bool {
+    private func execute(_ command: OrderCommand, session: VenueConnection, times: OrderTimes) async -> Bool {
         var logger = self.logger
         logger[metadataKey: "command.id"] = "\(command.commandId.uuidString.lowercased())"
         logger[metadataKey: "venue.name"] = "\(command.venue)"
@@ -269,7 +269,7 @@ final class OrderExecutionService: Service, Sendable {
         }
     }
 
-    private func preTradeRefusal(_ command: OrderCommand, session: VenueSession) async -> (OrderStatus, Reason)? {
+    private func preTradeRefusal(_ command: OrderCommand, session: VenueConnection) async -> (OrderStatus, Reason)? {
         var price: Decimal?
         if command.action == .place, session.definition.limits.maxNotional != nil, command.limitPrice == nil,
             command.stopPrice == nil, let symbol = command.symbol, let side = command.side
@@ -284,7 +284,7 @@ final class OrderExecutionService: Service, Sendable {
         return nil
     }
 
-    private func call(_ command: OrderCommand, session: VenueSession, position: VenueOpenOrder?) async -> VenueOrderOutcome {
+    private func call(_ command: OrderCommand, session: VenueConnection, position: VenueOpenOrder?) async -> VenueOrderOutcome {
         switch command.action {
         case .place:
             guard let symbol = command.symbol, let side = command.side, let quantity = command.quantity else {

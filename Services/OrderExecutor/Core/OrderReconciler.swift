@@ -19,7 +19,7 @@ actor OrderReconciler {
         var times: OrderTimes
     }
 
-    private let sessions: [String: VenueSession]
+    private let sessions: [String: VenueConnection]
     private let journal: OrderJournal
     private let completion: @Sendable (ExecutionReport, [Fill]) async -> Void
     private let window: Duration
@@ -33,7 +33,7 @@ actor OrderReconciler {
     static let clockAllowance: TimeInterval = 5
 
     init(
-        sessions: [String: VenueSession], journal: OrderJournal, window: Duration, logger: Logger,
+        sessions: [String: VenueConnection], journal: OrderJournal, window: Duration, logger: Logger,
         completion: @escaping @Sendable (ExecutionReport, [Fill]) async -> Void
     ) {
         self.sessions = sessions

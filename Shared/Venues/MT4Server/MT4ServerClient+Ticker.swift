@@ -5,13 +5,13 @@ public import VenueKit
 import WSClient
 
 extension MT4ServerClient: VenueMarketData {
-    /// Quotes for `symbols` from one ticker WebSocket per symbol (`…/ticker?ticker=SYM`, JWT on the upgrade).
+    /// Quotes and stream state for `symbols` from one ticker WebSocket per symbol (`…/ticker?ticker=SYM`, JWT on the upgrade).
     ///
     /// Each socket is supervised: reopened with backoff when it closes or fails, and when it stays silent longer than
     /// ``MT4ServerConfiguration/tickerSilenceTimeout``. A refused upgrade is taken as a refused token: the session
     /// logs in again before reconnecting. The stream ends only when cancelled or when the login itself is refused.
-    public func quotes(for symbols: Set<String>) -> AsyncThrowingStream<VenueQuote, any Error> {
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: VenueQuote.self)
+    public func marketEvents(for symbols: Set<String>) -> AsyncThrowingStream<VenueMarketEvent, any Error> {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: VenueMarketEvent.self)
         // The supervising task lives exactly as long as the stream: terminating the stream cancels it.
         let task = Task {
             do {
@@ -30,7 +30,7 @@ extension MT4ServerClient: VenueMarketData {
         return stream
     }
 
-    private func superviseTicker(_ symbol: String, deliver: @escaping @Sendable (VenueQuote) -> Void) async throws {
+    private func superviseTicker(_ symbol: String, deliver: @escaping @Sendable (VenueMarketEvent) -> Void) async throws {
         var logger = self.logger
         logger[metadataKey: "venue.symbol"] = "\(symbol)"
         let supervisor = VenueStreamSupervisor(
@@ -38,9 +38,11 @@ extension MT4ServerClient: VenueMarketData {
             backoff: ExponentialBackoff(initial: .milliseconds(100), maximum: .seconds(10)), logger: logger)
         try await supervisor.run(
             connect: { frameReceived in
-                try await self.openTicker(symbol, frameReceived: frameReceived, deliver: deliver)
+                try await self.openTicker(symbol, frameReceived: frameReceived) { deliver(.quote($0)) }
             },
-            isFatal: { error in (error as? VenueError)?.code == .unauthorized })
+            isFatal: { error in (error as? VenueError)?.code == .unauthorized },
+            onUp: { deliver(.connected(symbol: symbol)) },
+            onDown: { reason in deliver(.disconnected(symbol: symbol, reason: reason)) })
     }
 
     /// One ticker connection: authorise, upgrade, read frames until the socket ends.

@@ -1,18 +1,20 @@
 public import Foundation
 public import Logging
 public import Messages
-public import ServiceRuntime
 public import ServiceSupport
 public import VenueKit
 import VenueMT4Server
 
-/// One configured venue as the executor uses it: the protocol module's gateway (which owns the session and applies
-/// the grants), its token source, its symbol rules and a reference price for notional checks.
-public struct VenueSession: Sendable {
+/// One configured venue as the services use it: the protocol module (which owns the session and applies the grants)
+/// as an order gateway and as a market-data source, its token source, its symbol rules and a reference price for
+/// notional checks. Built from the venue file alone: no secret is read, tokens come from grants.
+public struct VenueConnection: Sendable {
     /// The venue's configuration.
     public var definition: VenueDefinition
-    /// The protocol module.
+    /// The protocol module's orders.
     public var gateway: any VenueOrderGateway
+    /// The protocol module's market data.
+    public var marketData: any VenueMarketData
     /// Where the gateway's session tokens come from (fed by ``GrantFeed``).
     public var tokens: GrantTokenSource
     /// Tradable and quote-only symbols.
@@ -22,34 +24,36 @@ public struct VenueSession: Sendable {
 
     /// Creates a session.
     public init(
-        definition: VenueDefinition, gateway: any VenueOrderGateway, tokens: GrantTokenSource, rules: VenueSymbolRules,
-        referencePrice: @escaping @Sendable (String, OrderSide) async -> Decimal?
+        definition: VenueDefinition, gateway: any VenueOrderGateway, marketData: any VenueMarketData,
+        tokens: GrantTokenSource, rules: VenueSymbolRules, referencePrice: @escaping @Sendable (String, OrderSide) async -> Decimal?
     ) {
         self.definition = definition
         self.gateway = gateway
+        self.marketData = marketData
         self.tokens = tokens
         self.rules = rules
         self.referencePrice = referencePrice
     }
 }
 
-/// Builds the executor's venue sessions from the venue file. No secret is read: tokens come from grants.
-public enum VenueSessions {
-    /// One session per configured venue.
+/// Builds the venue connections from the venue file.
+public enum VenueConnections {
+    /// One connection per configured venue.
     /// - Parameter grantWait: how long an order waits for a (new) grant before it is refused as unauthorized.
     public static func make(
         venues: VenueConfigurationFile, requester: RefreshRequester, grantWait: Duration = .seconds(10), logger: Logger
-    ) throws -> [String: VenueSession] {
-        var sessions: [String: VenueSession] = [:]
+    ) throws -> [String: VenueConnection] {
+        var sessions: [String: VenueConnection] = [:]
         for definition in venues.venues {
             sessions[definition.id] = try self.make(definition, requester: requester, grantWait: grantWait, logger: logger)
         }
         return sessions
     }
 
-    static func make(
+    /// The connection of one venue.
+    public static func make(
         _ definition: VenueDefinition, requester: RefreshRequester, grantWait: Duration, logger: Logger
-    ) throws -> VenueSession {
+    ) throws -> VenueConnection {
         switch definition.protocol {
         case .mt4server:
             guard let broker = definition.broker else {
@@ -67,8 +71,8 @@ public enum VenueSessions {
             if let timeout = definition.requestTimeout { configuration.requestTimeout = timeout }
             let client = try MT4ServerClient(
                 venueID: definition.id, configuration: configuration, tokens: tokens, logger: logger)
-            return VenueSession(
-                definition: definition, gateway: client, tokens: tokens, rules: configuration.symbols,
+            return VenueConnection(
+                definition: definition, gateway: client, marketData: client, tokens: tokens, rules: configuration.symbols,
                 referencePrice: { symbol, side in
                     guard let quote = try? await client.quotes([symbol]).first(where: { $0.symbol == symbol }) else { return nil }
                     return side == .buy ? quote.ask : quote.bid
