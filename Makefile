@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 KAFKA_DEV_PORT ?= 9092
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := librdkafka-dev libssl-dev kcat curl gcc pkg-config
+APT_PACKAGES := librdkafka-dev libssl-dev libsqlite3-dev kcat curl gcc pkg-config
 PYTHON_PACKAGES := jsonschema referencing rfc3339-validator
 
 .PHONY: setup build run test bench bench-kafka contract clean
@@ -14,6 +14,7 @@ setup:
 	@missing=""; \
 	pkg-config --exists rdkafka 2>/dev/null || missing="$$missing librdkafka-dev"; \
 	pkg-config --exists openssl 2>/dev/null || missing="$$missing libssl-dev"; \
+	pkg-config --exists sqlite3 2>/dev/null || missing="$$missing libsqlite3-dev"; \
 	command -v kcat >/dev/null || missing="$$missing kcat"; \
 	command -v curl >/dev/null || missing="$$missing curl"; \
 	command -v gcc >/dev/null || missing="$$missing gcc"; \

@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "auth-token-broker", targets: ["AuthTokenBrokerMain"]),
         .executable(name: "order-executor", targets: ["OrderExecutorMain"]),
         .executable(name: "tick-publisher", targets: ["TickPublisherMain"]),
+        .executable(name: "audit-logger", targets: ["AuditLoggerMain"]),
         .executable(name: "tradewire", targets: ["TradewireCLI"]),
         .library(name: "KafkaBridge", targets: ["KafkaBridge"]),
         .library(name: "Messages", targets: ["Messages"]),
@@ -36,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // librdkafka from Debian's librdkafka-dev (pkg-config "rdkafka"); shim.h adds inline helpers.
@@ -90,6 +92,25 @@ let package = Package(
         ),
         // Configuration shared by the services (venue file, secret references).
         .target(name: "ServiceSupport", dependencies: ["Messages", "VenueKit"], path: "Shared/ServiceSupport"),
+        // SQLite from Debian's libsqlite3-dev (the audit store's embedded default).
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Shared/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
+        ),
+        // The hash-chained audit log: records, stores (SQLite; PostgreSQL), verification.
+        .target(
+            name: "AuditStore",
+            dependencies: [
+                "CSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Audit"
+        ),
         // What every service process shares: health and Prometheus metrics over HTTP, JSON logs, the grant feed,
         // replay of state topics.
         .target(
@@ -152,11 +173,29 @@ let package = Package(
             ],
             path: "Services/TickPublisher/Main"
         ),
+        .target(
+            name: "AuditLoggerCore",
+            dependencies: [
+                "AuditStore", "Messages", "VenueKit", "ServiceRuntime", "KafkaBridge",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/AuditLogger/Core"
+        ),
+        .executableTarget(
+            name: "AuditLoggerMain",
+            dependencies: [
+                "AuditLoggerCore", "AuditStore", "KafkaBridge", "ServiceRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Services/AuditLogger/Main"
+        ),
         // `tradewire`: the operator and developer CLI (send orders, halt/resume, tail topics).
         .executableTarget(
             name: "TradewireCLI",
             dependencies: [
-                "KafkaBridge", "Messages",
+                "KafkaBridge", "Messages", "AuditStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -273,8 +312,8 @@ let package = Package(
         .testTarget(
             name: "OrderPathTests",
             dependencies: [
-                "OrderExecutorCore", "AuthTokenBrokerCore", "TickPublisherCore", "Messages", "VenueKit", "ServiceSupport",
-                "ServiceRuntime",
+                "OrderExecutorCore", "AuthTokenBrokerCore", "TickPublisherCore", "AuditLoggerCore", "AuditStore", "Messages",
+                "VenueKit", "ServiceSupport", "ServiceRuntime",
                 "KafkaBridge", "EmbeddedKafka", "GrantSealing", "VenueSimulator", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -283,6 +322,14 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/OrderPathTests"
+        ),
+        .testTarget(
+            name: "AuditTests",
+            dependencies: [
+                "AuditStore", "AuditLoggerCore", "KafkaBridge", "EmbeddedKafka", "Messages", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/AuditTests"
         ),
         .testTarget(
             name: "GrantSealingTests",

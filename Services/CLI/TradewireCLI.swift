@@ -10,7 +10,7 @@ struct TradewireCLI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tradewire",
         abstract: "Tradewire command line: orders, the kill switch, and topic tails (Kafka from KAFKA_BROKERS).",
-        subcommands: [OrderCommands.self, HaltCommand.self, ResumeCommand.self, TailCommand.self])
+        subcommands: [OrderCommands.self, HaltCommand.self, ResumeCommand.self, TailCommand.self, SubscribeCommand.self, AuditCommands.self])
 }
 
 /// Options every subcommand shares.
@@ -270,4 +270,35 @@ struct TailCommand: AsyncParsableCommand {
 struct CLIError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+struct SubscribeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ticks", abstract: "Add or remove symbols of the tick-publisher at run time (market.subscriptions).")
+
+    @Argument(help: "subscribe or unsubscribe.")
+    var action: String
+
+    @Option(help: "Venue id.")
+    var venue: String
+
+    @Option(parsing: .upToNextOption, help: "Symbols as the venue names them.")
+    var symbols: [String]
+
+    @Option(help: "Who is asking.")
+    var `operator` = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+
+    @OptionGroup var kafka: KafkaOptions
+
+    func run() async throws {
+        guard let action = SubscriptionAction(rawValue: self.action) else { throw ValidationError("subscribe or unsubscribe") }
+        let command = MarketSubscription(
+            commandId: UUID(), action: action, venue: self.venue, symbols: self.symbols, operator: self.operator,
+            issuedAt: .now())
+        try await KafkaSession.with(self.kafka) { producer, _ in
+            _ = try await producer.send(KafkaProducerMessage(
+                topic: TopicCatalogue.marketSubscriptions.name, key: self.venue, value: try WireFormat.encode(command)))
+        }
+        print("\(action.rawValue) \(self.symbols.joined(separator: " ")) at \(self.venue): sent to \(TopicCatalogue.marketSubscriptions.name)")
+    }
 }

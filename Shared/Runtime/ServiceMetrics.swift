@@ -91,6 +91,22 @@ public struct ServiceMetrics: Sendable {
         ).increment()
     }
 
+    /// One audit batch stored.
+    public func auditStored(inserted: Int, duplicates: Int, duration: Duration) {
+        self.registry.makeCounter(
+            descriptor: .init(namespace: "tradewire", metricName: "audit_records", unitName: "total", helpText: "Records stored in the audit log."),
+            labels: []
+        ).increment(by: Int64(inserted))
+        self.registry.makeCounter(
+            descriptor: .init(namespace: "tradewire", metricName: "audit_duplicates", unitName: "total", helpText: "Records seen again and not stored twice."),
+            labels: []
+        ).increment(by: Int64(duplicates))
+        self.registry.makeDurationHistogram(
+            descriptor: .init(namespace: "tradewire", metricName: "audit_batch_write", unitName: "seconds", helpText: "Time to store one batch durably."),
+            labels: [], buckets: Self.latencyBuckets
+        ).record(duration)
+    }
+
     /// The exposition text (`text/plain; version=0.0.4`).
     public func render() -> String { self.registry.emitToString() }
 }
