@@ -41,6 +41,10 @@ setsid "$bin/auth-token-broker" --venues dev/venues.json --state-dir "$state/aut
   >"$state/auth-token-broker.log" 2>&1 & pids+=($!)
 setsid "$bin/order-executor" --venues dev/venues.json --instance-id dev-1 --http-port 9465 \
   >"$state/order-executor.log" 2>&1 & pids+=($!)
+setsid "$bin/tick-publisher" --venues dev/venues.json --instance-id dev-1 --http-port 9466 \
+  >"$state/tick-publisher.log" 2>&1 & pids+=($!)
+setsid "$bin/audit-logger" --db "$state/audit.sqlite" --http-port 9467 \
+  >"$state/audit-logger.log" 2>&1 & pids+=($!)
 for _ in $(seq 150); do curl -fsS http://127.0.0.1:9465/health >/dev/null 2>&1 && break; sleep 0.2; done
 
 cat <<INFO
@@ -49,12 +53,16 @@ Tradewire dev stack is running (logs in $state/*.log):
   venue-sim          MT4Server on http://127.0.0.1:8801, admin on http://127.0.0.1:8800
   auth-token-broker  health and metrics on http://127.0.0.1:9464/health and /metrics
   order-executor     health and metrics on http://127.0.0.1:9465/health and /metrics
+  tick-publisher     health and metrics on http://127.0.0.1:9466/health and /metrics
+  audit-logger       $state/audit.sqlite; health and metrics on http://127.0.0.1:9467/health and /metrics
   venues             mt4-demo (MT4Server broker demo), mt4-ava (broker ava): dev/venues.json
 
 Send an order from another terminal:
   $bin/tradewire order place --venue mt4-demo --symbol BTCUSD --side buy --quantity 0.11
   $bin/tradewire order close --venue mt4-demo --order <venueOrderId from the report>
   $bin/tradewire tail orders.reports --from-beginning
+  $bin/tradewire tail market.ticks --count 5
+  $bin/tradewire audit trail --command-id <commandId printed by order place>
 Ctrl-C stops everything.
 INFO
 wait -n "${pids[@]}" || true
