@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := librdkafka-dev libssl-dev libsqlite3-dev kcat curl gcc pkg-config
 PYTHON_PACKAGES := jsonschema referencing rfc3339-validator
 
-.PHONY: setup build run test bench bench-kafka contract clean
+.PHONY: setup build run test bench bench-kafka bench-services contract clean
 
 ## setup: install what the build and tests need when it is missing (idempotent).
 setup:
@@ -48,7 +48,7 @@ contract: setup
 	python3 Tests/contract/validate_schemas.py
 
 ## bench: performance figures against their baselines (prints a table, writes bench/results/).
-bench: bench-kafka
+bench: bench-kafka bench-services
 
 bench-kafka: setup
 	$(SWIFT) build -c release --product kafka-dev
@@ -62,6 +62,19 @@ bench-kafka: setup
 	bootstrap=$$(sed -n 's/^bootstrap=//p' "$$log"); \
 	[ -n "$$bootstrap" ] || { cat "$$log"; exit 1; }; \
 	.build/release/kafka-bench --bootstrap "$$bootstrap" --baseline bench/bin/rtt_baseline --json bench/results/kafka.json
+
+## bench-services: tick-publisher ticks/s from a simulator firehose vs kcat -P on the same payloads; audit records/s.
+bench-services: setup
+	$(SWIFT) build -c release --product kafka-dev
+	$(SWIFT) build -c release --product services-bench
+	mkdir -p bench/results
+	@log=$$(mktemp); \
+	.build/release/kafka-dev --port 0 --log-level warning >"$$log" 2>&1 & pid=$$!; \
+	trap 'kill -TERM $$pid 2>/dev/null; wait $$pid 2>/dev/null; rm -f "$$log"' EXIT; \
+	for _ in $$(seq 100); do grep -q '^bootstrap=' "$$log" && break; sleep 0.1; done; \
+	bootstrap=$$(sed -n 's/^bootstrap=//p' "$$log"); \
+	[ -n "$$bootstrap" ] || { cat "$$log"; exit 1; }; \
+	.build/release/services-bench --bootstrap "$$bootstrap" --json bench/results/services.json
 
 clean:
 	rm -rf .build bench/bin

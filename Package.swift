@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "kafka-dev", targets: ["KafkaDevMain"]),
         .executable(name: "kafka-bench", targets: ["KafkaBenchMain"]),
+        .executable(name: "services-bench", targets: ["ServicesBenchMain"]),
         .executable(name: "venue-sim", targets: ["VenueSimMain"]),
         .executable(name: "auth-token-broker", targets: ["AuthTokenBrokerMain"]),
         .executable(name: "order-executor", targets: ["OrderExecutorMain"]),
@@ -275,6 +276,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/KafkaBench"
+        ),
+        .executableTarget(
+            name: "ServicesBenchMain",
+            dependencies: [
+                "AuditLoggerCore", "AuditStore", "AuthTokenBrokerCore", "TickPublisherCore", "GrantSealing", "KafkaBridge",
+                "Messages", "ServiceRuntime", "ServiceSupport", "VenueKit", "VenueSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/ServicesBench"
         ),
         .testTarget(
             name: "KafkaBridgeTests",

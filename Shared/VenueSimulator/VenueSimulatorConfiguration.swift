@@ -58,6 +58,7 @@ public struct VenueSimulatorConfiguration: Sendable {
 /// - `tokenTTL` (seconds, default none: tokens without `exp`, as the real server issues them)
 /// - `startingBalance` (decimal, default 10000): balance of every broker account after start or reset
 /// - `maxWithheld` (duration, default 300 s): longest time a withheld (`hangOrders`) response is kept open
+/// - `framesPerPush` (default 1): ticker frames per tick interval and socket (a benchmark firehose above 1)
 public struct MT4ServerSimulatorConfiguration: Sendable, CustomStringConvertible {
     /// Port to listen on (0 picks a free port).
     public var port = 8801
@@ -69,6 +70,9 @@ public struct MT4ServerSimulatorConfiguration: Sendable, CustomStringConvertible
     public var startingBalance: Decimal = 10_000
     /// Longest time a withheld response is kept open before the connection is closed anyway.
     public var maxWithheld: Duration = .seconds(300)
+    /// Ticker frames pushed per tick interval on each socket (1 is the venue's behaviour; more is a firehose for
+    /// benchmarks).
+    public var framesPerPush = 1
 
     /// Creates the defaults.
     public init() {}
@@ -91,6 +95,7 @@ public struct MT4ServerSimulatorConfiguration: Sendable, CustomStringConvertible
             throw fail("mt4Server.startingBalance must be in 0..<1e12")
         }
         guard self.maxWithheld > .zero else { throw fail("mt4Server.maxWithheld must be positive") }
+        guard (1...10_000).contains(self.framesPerPush) else { throw fail("mt4Server.framesPerPush must be in 1...10000") }
     }
 
     /// Safe to log: the API key is redacted.

@@ -53,6 +53,7 @@ extension MT4ServerSimulator {
         let id = self.streams.add(channel)
         defer { self.streams.remove(id) }
         let interval = self.tickInterval
+        let frames = self.configuration.framesPerPush
         await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for try await _ in inbound {}
@@ -61,8 +62,10 @@ extension MT4ServerSimulator {
                 try await cancelWhenGracefulShutdown {
                     while !Task.isCancelled {
                         // An unknown symbol gives the bridge-error frame: name "" and zeros.
-                        let quote = self.market.quote(broker: broker, symbol: symbol)
-                        try await outbound.writeTextMessage(MT4ServerWire.tickerJSON(quote).json)
+                        for _ in 0..<frames {
+                            let quote = self.market.quote(broker: broker, symbol: symbol)
+                            try await outbound.writeTextMessage(MT4ServerWire.tickerJSON(quote).json)
+                        }
                         try await Task.sleep(for: interval)
                     }
                 }
