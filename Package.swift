@@ -127,6 +127,17 @@ let package = Package(
             ],
             path: "Shared/Runtime"
         ),
+        // The command-line options the service executables share.
+        .target(
+            name: "ServiceCommand",
+            dependencies: [
+                "ServiceRuntime", "ServiceSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/ServiceCommand"
+        ),
         .target(
             name: "AuthTokenBrokerCore",
             dependencies: [
@@ -149,9 +160,8 @@ let package = Package(
         .executableTarget(
             name: "OrderExecutorMain",
             dependencies: [
-                "OrderExecutorCore", "KafkaBridge", "GrantSealing", "ServiceSupport", "ServiceRuntime",
+                "OrderExecutorCore", "KafkaBridge", "GrantSealing", "ServiceCommand", "ServiceRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Services/OrderExecutor/Main"
         ),
@@ -168,9 +178,8 @@ let package = Package(
         .executableTarget(
             name: "TickPublisherMain",
             dependencies: [
-                "TickPublisherCore", "KafkaBridge", "GrantSealing", "ServiceSupport", "ServiceRuntime",
+                "TickPublisherCore", "KafkaBridge", "GrantSealing", "ServiceCommand", "ServiceRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Services/TickPublisher/Main"
         ),
@@ -186,9 +195,8 @@ let package = Package(
         .executableTarget(
             name: "AuditLoggerMain",
             dependencies: [
-                "AuditLoggerCore", "AuditStore", "KafkaBridge", "ServiceRuntime",
+                "AuditLoggerCore", "AuditStore", "ServiceCommand", "ServiceRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Services/AuditLogger/Main"
         ),
@@ -206,9 +214,8 @@ let package = Package(
         .executableTarget(
             name: "AuthTokenBrokerMain",
             dependencies: [
-                "AuthTokenBrokerCore", "KafkaBridge", "GrantSealing", "ServiceSupport", "ServiceRuntime",
+                "AuthTokenBrokerCore", "KafkaBridge", "GrantSealing", "ServiceCommand", "ServiceRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Services/AuthTokenBroker/Main"
         ),

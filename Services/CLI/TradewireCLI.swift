@@ -180,50 +180,43 @@ struct OrderRoundTrip {
     }
 }
 
-struct HaltCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "halt", abstract: "Halt new orders for a venue (or * for all).")
-
+/// What `halt` and `resume` take.
+struct ControlOptions: ParsableArguments {
     @Option(help: "Venue id or *.")
     var venue: String
 
     @Option(help: "Why (kept in the audit trail).")
     var reason: String
 
-    @Option(help: "Who is halting.")
+    @Option(help: "Who is acting.")
     var `operator` = ProcessInfo.processInfo.environment["USER"] ?? "operator"
 
     @OptionGroup var kafka: KafkaOptions
+}
 
-    func run() async throws {
-        try await ControlSender.send(.halt, venue: self.venue, reason: self.reason, operator: self.operator, kafka: self.kafka)
-    }
+struct HaltCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "halt", abstract: "Halt new orders for a venue (or * for all).")
+
+    @OptionGroup var options: ControlOptions
+
+    func run() async throws { try await ControlSender.send(.halt, self.options) }
 }
 
 struct ResumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "resume", abstract: "Resume new orders for a venue (or *).")
 
-    @Option(help: "Venue id or *.")
-    var venue: String
+    @OptionGroup var options: ControlOptions
 
-    @Option(help: "Why (kept in the audit trail).")
-    var reason: String
-
-    @Option(help: "Who is resuming.")
-    var `operator` = ProcessInfo.processInfo.environment["USER"] ?? "operator"
-
-    @OptionGroup var kafka: KafkaOptions
-
-    func run() async throws {
-        try await ControlSender.send(.resume, venue: self.venue, reason: self.reason, operator: self.operator, kafka: self.kafka)
-    }
+    func run() async throws { try await ControlSender.send(.resume, self.options) }
 }
 
 enum ControlSender {
-    static func send(_ action: ControlAction, venue: String, reason: String, operator: String, kafka: KafkaOptions) async throws {
+    static func send(_ action: ControlAction, _ options: ControlOptions) async throws {
+        let venue = options.venue
         let command = ControlCommand(
-            commandId: UUID(), action: action, scope: venue == "*" ? .allVenues : .venue(venue), reason: reason,
-            operator: `operator`, issuedAt: .now())
-        try await KafkaSession.with(kafka) { producer, _ in
+            commandId: UUID(), action: action, scope: venue == "*" ? .allVenues : .venue(venue), reason: options.reason,
+            operator: options.operator, issuedAt: .now())
+        try await KafkaSession.with(options.kafka) { producer, _ in
             _ = try await producer.send(KafkaProducerMessage(
                 topic: TopicCatalogue.ordersControl.name, key: venue, value: try WireFormat.encode(command)))
         }

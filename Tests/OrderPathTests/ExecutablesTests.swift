@@ -82,7 +82,7 @@ private func tradewire(_ arguments: [String]) async throws -> (Int32, String) {
 /// The executables as `make run` starts them, driven by the `tradewire` CLI as the README shows.
 @Suite(.timeLimit(.minutes(3)))
 struct ExecutablesTests {
-    @Test func theCLIPlacesAndClosesAnOrderThroughTheServiceExecutablesWhichStopCleanlyOnSIGTERM() async throws {
+    @Test func theCLIDrivesTheFourServiceExecutablesWhichStopCleanlyOnSIGTERM() async throws {
         var quiet = Logger(label: "executables-test")
         quiet.logLevel = .warning
         let kafka = try EmbeddedKafkaBroker(logger: quiet)
@@ -108,9 +108,15 @@ struct ExecutablesTests {
             let executor = try RunningExecutable(
                 "order-executor", ["--venues", venues.path, "--instance-id", "exe-test", "--http-port", "0"],
                 environment: environment, directory: directory)
+            let ticks = try RunningExecutable(
+                "tick-publisher", ["--venues", venues.path, "--instance-id", "exe-test", "--http-port", "0"],
+                environment: environment, directory: directory)
+            let database = directory.appendingPathComponent("audit.sqlite").path
+            let audit = try RunningExecutable(
+                "audit-logger", ["--db", database, "--http-port", "0"], environment: environment, directory: directory)
+            let all = [broker, executor, ticks, audit]
             defer {
-                if broker.process.isRunning { kill(broker.process.processIdentifier, SIGKILL) }
-                if executor.process.isRunning { kill(executor.process.processIdentifier, SIGKILL) }
+                for service in all where service.process.isRunning { kill(service.process.processIdentifier, SIGKILL) }
             }
             let port = try #require(try await executor.operationsPort(), "order-executor logged its port: \(executor.stderr)")
             let healthy = try await eventually(timeout: .seconds(30), interval: .milliseconds(100)) {
@@ -119,6 +125,15 @@ struct ExecutablesTests {
                 return response?.status == .ok
             }
             #expect(healthy, "the executor reports healthy once it has read its state and a grant")
+            for service in [ticks, audit] {
+                let port = try #require(try await service.operationsPort(), "logged its port: \(service.stderr)")
+                let up = try await eventually(timeout: .seconds(30), interval: .milliseconds(100)) {
+                    let response = try? await HTTPClient.shared.execute(
+                        HTTPClientRequest(url: "http://127.0.0.1:\(port)/health"), timeout: .seconds(2))
+                    return response?.status == .ok
+                }
+                #expect(up, "healthy: \(service.stderr.suffix(1500))")
+            }
 
             let brokers = ["--brokers", kafka.bootstrapServers]
             let (placeStatus, placed) = try await tradewire(
@@ -133,10 +148,24 @@ struct ExecutablesTests {
 
             let (tailStatus, tail) = try await tradewire(["tail", "orders.reports", "--from-beginning", "--count", "2"] + brokers)
             #expect(tailStatus == 0 && tail.contains(#""status" : "closed""#), "\(tail)")
+            let (ticksStatus, tickLines) = try await tradewire(["tail", "market.ticks", "--count", "3", "--compact"] + brokers)
+            #expect(ticksStatus == 0 && tickLines.contains(#""schema":"tick/v1","venue":"mt4-demo""#), "\(tickLines)")
 
-            #expect(try await executor.terminate() == 0, "order-executor exits 0 on SIGTERM")
-            #expect(try await broker.terminate() == 0, "auth-token-broker exits 0 on SIGTERM")
-            for service in [executor, broker] {
+            let commandId = try #require(placed.firstMatch(of: /commandId=([0-9a-f-]+)/).map { String($0.1) })
+            var trail = ""
+            _ = try await eventually(timeout: .seconds(15), interval: .milliseconds(200)) {
+                let (status, output) = try await tradewire(["audit", "trail", "--command-id", commandId, "--db", database])
+                trail = output
+                return status == 0 && output.contains("execution-report/v1 status=filled") && output.contains("fill/v1")
+            }
+            #expect(trail.contains("order-command/v1 action=place") && trail.contains("fill/v1"), "\(trail)")
+            let (verifyStatus, verified) = try await tradewire(["audit", "verify", "--db", database])
+            #expect(verifyStatus == 0 && verified.contains("hash chain verified"), "\(verified)")
+
+            for service in [ticks, executor, broker, audit] {
+                #expect(try await service.terminate() == 0, "exits 0 on SIGTERM: \(service.stderr.suffix(1000))")
+            }
+            for service in all {
                 let lines = service.stderr.split(separator: "\n")
                 #expect(!lines.isEmpty)
                 for line in lines {

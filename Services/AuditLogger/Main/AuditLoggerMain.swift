@@ -2,8 +2,7 @@ import ArgumentParser
 import AuditLoggerCore
 import AuditStore
 import Foundation
-import KafkaBridge
-import Logging
+import ServiceCommand
 import ServiceRuntime
 
 /// `audit-logger`: every record of every topic into the hash-chained audit store.
@@ -21,24 +20,14 @@ struct AuditLoggerMain: AsyncParsableCommand {
     @Option(help: "Records per database transaction at most.")
     var batchSize = 2000
 
-    @Option(help: "Address of /health and /metrics.")
-    var httpHost = "0.0.0.0"
+    @OptionGroup var service: ServiceOptions
 
-    @Option(help: "Port of /health and /metrics (0 picks a free port).")
-    var httpPort = 9467
-
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel = "info"
-
-    @Option(help: "Log format: json or text.")
-    var logFormat = "json"
+    func validate() throws {
+        guard self.batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+    }
 
     func run() async throws {
-        guard let level = Logger.Level(rawValue: self.logLevel) else { throw ValidationError("unknown log level \(self.logLevel)") }
-        guard let format = LogFormat(rawValue: self.logFormat) else { throw ValidationError("log format is json or text") }
-        guard self.batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
-        format.bootstrap(level: level)
-        let logger = Logger(label: "audit-logger")
+        let logger = self.service.startLogging(label: "audit-logger")
         let environment = ProcessInfo.processInfo.environment
         let store = try AuditStores.open(
             sqlitePath: self.db ?? environment["TRADEWIRE_AUDIT_DB"],
@@ -49,8 +38,7 @@ struct AuditLoggerMain: AsyncParsableCommand {
         let health = HealthBoard()
         let services = try AuditLogger.makeServices(
             configuration: configuration, store: store, metrics: metrics, health: health, logger: logger)
-        try await ServiceProcess.run(
-            name: "audit-logger", services: services, httpHost: self.httpHost, httpPort: self.httpPort,
-            health: health, metrics: metrics, logger: logger)
+        try await self.service.run(
+            name: "audit-logger", defaultPort: 9467, services: services, health: health, metrics: metrics, logger: logger)
     }
 }
