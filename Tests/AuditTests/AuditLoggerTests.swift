@@ -5,6 +5,7 @@ import KafkaBridge
 import Logging
 import Messages
 import TestSupport
+import Synchronization
 import Testing
 
 private let root = URL(fileURLWithPath: #filePath)
@@ -51,28 +52,41 @@ struct AuditLoggerTests {
         try await withRunningServices([producer], logger: logger) {
             var first: Process? = try startAuditLogger(bootstrap: kafka.bootstrapServers, database: database, log: log)
             defer { if let first, first.isRunning { kill(first.processIdentifier, SIGKILL) } }
-            // A stream of fills over every partition, produced while the logger runs.
-            let stream = Task {
-                for index in 0..<total {
-                    let value = Data(#"{"schema":"fill/v1","fillId":"f-\#(index)","venue":"mt4-demo"}"#.utf8)
-                    _ = try await producer.enqueue(KafkaProducerMessage(
-                        topic: TopicCatalogue.ordersFills.name, key: "k-\(index % 64)", value: value))
-                }
+            // A stream of fills over every partition, produced while the logger runs (paced: 200 every 10 ms, so it
+            // lasts well beyond the moment of the kill).
+            let produced = Mutex(0)
+            @Sendable func fill(_ index: Int) -> KafkaProducerMessage {
+                KafkaProducerMessage(
+                    topic: TopicCatalogue.ordersFills.name, key: "k-\(index % 64)",
+                    value: Data(#"{"schema":"fill/v1","fillId":"f-\#(index)","venue":"mt4-demo"}"#.utf8))
             }
             let reports = Task { for await _ in producer.deliveryReports {} }
             defer { reports.cancel() }
-            // Kill it hard once part of the stream is stored.
+            // First the logger must be consuming (its group join takes seconds on the mock).
+            for index in 0..<1000 { _ = try await producer.enqueue(fill(index)) }
             let reader = { try SQLiteAuditStore(path: database, readOnly: true) }
-            let started = try await eventually(timeout: .seconds(60), interval: .milliseconds(20)) {
+            let consuming = try await eventually(timeout: .seconds(60), interval: .milliseconds(20)) {
                 guard FileManager.default.fileExists(atPath: database) else { return false }
-                return ((try? await reader().count()) ?? 0) >= 3000
+                return ((try? await reader().count()) ?? 0) >= 1000
+            }
+            #expect(consuming)
+            let stream = Task {
+                for index in 1000..<total {
+                    _ = try await producer.enqueue(fill(index))
+                    produced.withLock { $0 = index + 1 }
+                    if index % 200 == 199 { try await Task.sleep(for: .milliseconds(10)) }
+                }
+            }
+            // Kill it hard once part of the stream is stored.
+            let started = try await eventually(timeout: .seconds(60), interval: .milliseconds(10)) {
+                ((try? await reader().count()) ?? 0) >= 3000
             }
             #expect(started)
             kill(first!.processIdentifier, SIGKILL)
             first!.waitUntilExit()
             first = nil
-            let storedAtKill = try await reader().count()
-            #expect(storedAtKill < Int64(total), "killed in the middle of the stream")
+            let producedAtKill = produced.withLock { $0 }
+            #expect(producedAtKill < total, "killed in the middle of the stream (\(producedAtKill) of \(total) produced)")
             try await stream.value
 
             let second = try startAuditLogger(bootstrap: kafka.bootstrapServers, database: database, log: log)

@@ -48,7 +48,7 @@ struct MT4ServerWebSocketTests {
         try await withSimulator { sim in
             let token = try await sim.token()
             let result = try await Curl.run(
-                ["--max-time", "0.5"] + Self.upgrade + ["-H", "Authorization: \(token)"]
+                ["--max-time", "2"] + Self.upgrade + ["-H", "Authorization: \(token)"]
                     + [sim.venue + "/exchanges/demo/ticker?ticker=DOGEUSD"])
             #expect(result.status == 101)
             let frames = Curl.webSocketTextFrames(result.body)
