@@ -96,7 +96,8 @@ public enum OrderExecutor {
     }
 }
 
-/// The command loop.
+/// The command loop: one lane per venue (in order within a venue, venues side by side), offsets marked in partition
+/// order.
 final class OrderExecutionService: Service, Sendable {
     private let instanceID: String
     private let commands: KafkaConsumer
@@ -149,10 +150,13 @@ final class OrderExecutionService: Service, Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.reconciler.run() }
             group.addTask {
+                let commands = self.commands
+                let lanes = VenueLanes(
+                    venues: Set(self.sessions.keys), limit: 256,
+                    progress: PartitionProgress { message in try? commands.markProcessed(message) })
                 do {
-                    for try await message in self.commands.messages.cancelOnGracefulShutdown() {
-                        guard await self.handle(message) else { break }
-                        try? self.commands.markProcessed(message)
+                    try await lanes.run(self.commands.messages.cancelOnGracefulShutdown()) { message in
+                        await self.handle(message)
                     }
                 } catch {
                     self.logger.error("Command stream failed", metadata: ["error": "\(error)"])
