@@ -53,6 +53,9 @@ struct ServicesBench: AsyncParsableCommand {
         say(String(format: "  tick-publisher %.0f ticks/s into Kafka; kcat -P %.0f msg/s on the same %d payloads; ratio %.2f (target ≥ 0.70)",
                      ticks.publisherRate, ticks.kcatRate, ticks.sample, ticks.publisherRate / ticks.kcatRate))
         say(String(format: "  quotes received %.0f/s (the firehose's own rate bounds the publisher's)", ticks.quoteRate))
+        let stage = try await self.publishStage(sample: ticks.sampleTicks, logger: logger)
+        say(String(format: "  publish stage alone (quote → Tick → JSON → acknowledged on Kafka, no venue): %.0f ticks/s; ratio to kcat %.2f",
+                   stage, stage / ticks.kcatRate))
         let audit = try await self.auditFigures(logger: logger)
         say(String(format: "audit: SQLite store %.0f records/s (batches of 2000, durable); audit-logger from Kafka %.0f records/s (target ≥ 20000)",
                      audit.storeRate, audit.endToEndRate))
@@ -63,6 +66,7 @@ struct ServicesBench: AsyncParsableCommand {
                 "ratio": ticks.publisherRate / ticks.kcatRate, "target": 0.7, "quotesPerSecond": ticks.quoteRate.rounded(),
                 "payloadSample": ticks.sample, "venues": self.venues, "symbolsPerVenue": 17,
                 "simulatorFramesPerMillisecondPerSocket": self.framesPerPush,
+                "publishStageTicksPerSecond": stage.rounded(), "publishStageRatio": stage / ticks.kcatRate,
             ],
             "audit": [
                 "sqliteStoreRecordsPerSecond": audit.storeRate.rounded(),
@@ -82,6 +86,36 @@ struct ServicesBench: AsyncParsableCommand {
         var kcatRate: Double
         var quoteRate: Double
         var sample: Int
+        var sampleTicks: [Tick]
+    }
+
+    /// The tick-publisher's Kafka stage on its own: the sample's ticks renumbered, encoded with `Tick.wireBytes()` and
+    /// enqueued as the tick sink does, until every one is acknowledged.
+    private func publishStage(sample: [Tick], logger: Logger) async throws -> Double {
+        var configuration = TickPublisherConfiguration(
+            venues: try VenueConfigurationFile.parse(Data(#"{"venues": []}"#.utf8)), bootstrapServers: [self.bootstrap])
+        configuration.linger = .milliseconds(5)
+        let producer = try KafkaProducer(configuration: configuration.producer, logger: logger)
+        let count = sample.count
+        let acknowledged = Task {
+            var seen = 0
+            for await _ in producer.deliveryReports {
+                seen += 1
+                if seen == count { break }
+            }
+        }
+        return try await runServices([producer], logger: logger) {
+            let started = ContinuousClock.now
+            for (index, original) in sample.enumerated() {
+                var tick = original
+                tick.seq = Int64(index + 1)
+                tick.receivedAt = .now()
+                _ = try await producer.enqueue(KafkaProducerMessage(
+                    topic: TopicCatalogue.marketTicks.name, key: tick.key, value: Data(try tick.wireBytes())))
+            }
+            await acknowledged.value
+            return Double(count) / (ContinuousClock.now - started).seconds
+        }
     }
 
     private func tickFigures(logger: Logger) async throws -> TickFigures {
@@ -143,7 +177,8 @@ struct ServicesBench: AsyncParsableCommand {
             ])
             guard status == 0 else { throw ServicesBenchError("kcat exited with \(status)") }
             let kcatRate = Double(sample.count) / (ContinuousClock.now - started).seconds
-            return TickFigures(publisherRate: rate, kcatRate: kcatRate, quoteRate: quotes, sample: sample.count)
+            let ticks = sample.compactMap { try? WireFormat.decode(Tick.self, from: $0.1) }
+            return TickFigures(publisherRate: rate, kcatRate: kcatRate, quoteRate: quotes, sample: sample.count, sampleTicks: ticks)
         }
     }
 
