@@ -73,6 +73,53 @@ extension Timestamp {
         return text + fraction + "Z"
     }
 
+    /// Whether the year fits the four digits RFC 3339 allows (``checkedFormat()`` refuses the others).
+    var isEncodable: Bool {
+        let (year, _, _) = Self.civilFromDays(self.seconds.floorDivided(by: 86_400))
+        return (0...9999).contains(year)
+    }
+
+    /// Appends the same text as ``format()`` as UTF-8 bytes, without intermediate strings (the tick hot path).
+    func appendRFC3339(to bytes: inout [UInt8]) {
+        let days = self.seconds.floorDivided(by: 86_400)
+        let secondOfDay = self.seconds - days * 86_400
+        let (year, month, day) = Self.civilFromDays(days)
+        func digits(_ value: Int64, _ width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            if rest >= divisor * 10 {  // wider than `width`: fall back to all digits
+                bytes.append(contentsOf: Array(String(value).utf8))
+                return
+            }
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        digits(year, 4)
+        bytes.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        bytes.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        bytes.append(UInt8(ascii: "T"))
+        digits(secondOfDay / 3_600, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(secondOfDay % 3_600 / 60, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(secondOfDay % 60, 2)
+        bytes.append(UInt8(ascii: "."))
+        var fraction = Int64(self.nanoseconds)
+        var width = 9
+        while width > 3, fraction % 10 == 0 {
+            fraction /= 10
+            width -= 1
+        }
+        digits(fraction, width)
+        bytes.append(UInt8(ascii: "Z"))
+    }
+
     private static func pad(_ value: Int64, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
