@@ -254,7 +254,7 @@ let package = Package(
             ],
             path: "Shared/EmbeddedKafka"
         ),
-        // Helpers imported only by test targets.
+        // Helpers imported only by test targets and the benchmarks.
         .target(
             name: "TestSupport",
             dependencies: [
@@ -288,7 +288,7 @@ let package = Package(
             name: "ServicesBenchMain",
             dependencies: [
                 "AuditLoggerCore", "AuditStore", "AuthTokenBrokerCore", "TickPublisherCore", "GrantSealing", "KafkaBridge",
-                "Messages", "ServiceRuntime", "ServiceSupport", "VenueKit", "VenueSimulator",
+                "Messages", "ServiceRuntime", "ServiceSupport", "TestSupport", "VenueKit", "VenueSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

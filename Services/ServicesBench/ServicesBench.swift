@@ -10,6 +10,7 @@ import Messages
 import ServiceLifecycle
 import ServiceRuntime
 import ServiceSupport
+import TestSupport
 import TickPublisherCore
 import VenueKit
 import VenueSimulator
@@ -104,7 +105,7 @@ struct ServicesBench: AsyncParsableCommand {
                 if seen == count { break }
             }
         }
-        return try await runServices([producer], logger: logger) {
+        return try await withRunningServices([producer], logger: logger) {
             let started = ContinuousClock.now
             for (index, original) in sample.enumerated() {
                 var tick = original
@@ -125,7 +126,7 @@ struct ServicesBench: AsyncParsableCommand {
         let simulator = try VenueSimulator(configuration: simulatorConfiguration, logger: logger)
         let sealer = try GrantSealer(keys: [GrantSealKey(id: "bench", rawKey: Data(repeating: 5, count: 32))])
         let watcher = try self.watcher(logger: logger)
-        return try await runServices([simulator, watcher], logger: logger) {
+        return try await withRunningServices([simulator, watcher], logger: logger) {
             let port = try await simulator.listeners().mt4Server!.port
             let entries = (1...self.venues).map { index in
                 #"{"id": "fire-\#(index)", "protocol": "mt4server", "endpoint": "http://127.0.0.1:\#(port)", "broker": "fxopen", "secrets": {"apiKey": {"env": "SIM_KEY"}}}"#
@@ -148,7 +149,7 @@ struct ServicesBench: AsyncParsableCommand {
                 configuration: configuration, sealer: sealer,
                 producer: try KafkaProducer(configuration: configuration.producer, logger: logger), metrics: metrics,
                 health: HealthBoard(), logger: logger)
-            let (rate, quotes) = try await runServices(broker + publisher, logger: logger) {
+            let (rate, quotes) = try await withRunningServices(broker + publisher, logger: logger) {
                 try await Task.sleep(for: .seconds(3))
                 let (firstOffsets, firstQuotes) = (try await self.ticksOnKafka(watcher), Self.quotes(metrics))
                 let started = ContinuousClock.now
@@ -205,7 +206,7 @@ struct ServicesBench: AsyncParsableCommand {
         var configuration = KafkaConsumerConfiguration(groupID: "bench-read-\(UUID())", bootstrapServers: [self.bootstrap])
         configuration.autoOffsetReset = .earliest
         let consumer = try KafkaConsumer(configuration: configuration, topics: [TopicCatalogue.marketTicks.name], logger: logger)
-        return try await runServices([consumer], logger: logger) {
+        return try await withRunningServices([consumer], logger: logger) {
             var available: Int64 = 0
             for partition in 0..<Int32(TopicCatalogue.marketTicks.partitions) {
                 let marks = try await consumer.watermarks(topic: TopicCatalogue.marketTicks.name, partition: partition)
@@ -256,7 +257,7 @@ struct ServicesBench: AsyncParsableCommand {
         let watcher = try self.watcher(logger: logger)
         let services = try AuditLogger.makeServices(
             configuration: configuration, store: logStore, metrics: ServiceMetrics(), health: HealthBoard(), logger: logger)
-        let rate = try await runServices([watcher], logger: logger) {
+        let rate = try await withRunningServices([watcher], logger: logger) {
             var target: Int64 = 0
             for topic in TopicCatalogue.all {
                 for partition in 0..<Int32(topic.partitions) {
@@ -264,7 +265,7 @@ struct ServicesBench: AsyncParsableCommand {
                     target += marks.high - marks.low
                 }
             }
-            return try await runServices(services, logger: logger) {
+            return try await withRunningServices(services, logger: logger) {
                 // From the first stored batch (the consumer group's join is not storage time) to the last.
                 while try await logStore.count() == 0 { try await Task.sleep(for: .milliseconds(2)) }
                 let first = try await logStore.count()
@@ -280,24 +281,6 @@ struct ServicesBench: AsyncParsableCommand {
 struct ServicesBenchError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Runs services while `body` runs, then shuts them down gracefully.
-func runServices<R: Sendable>(_ services: [any Service], logger: Logger, body: () async throws -> R) async throws -> R {
-    let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        do {
-            let result = try await body()
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await tasks.waitForAll()
-            throw error
-        }
-    }
 }
 
 /// Runs `executable` (looked up on PATH) and returns its exit status.

@@ -4,7 +4,7 @@ public import ServiceLifecycle
 /// Runs `services` in one `ServiceGroup` while `body` runs, then shuts them down gracefully (reverse order) and
 /// waits for them. If `body` throws, the services are still shut down before the error is rethrown.
 ///
-/// - Important: for tests only (this target is imported by test targets, never by services).
+/// - Important: for tests and benchmarks only (this target is never imported by a service).
 public func withRunningServices<R: Sendable>(
     _ services: [any Service], logger: Logger, _ body: () async throws -> R
 ) async throws -> R {
