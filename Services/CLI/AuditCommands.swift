@@ -142,6 +142,8 @@ enum AuditDescribe {
     private static func summary(_ schema: String?, _ object: [String: Any]) -> String {
         func field(_ name: String) -> String? {
             guard let value = object[name] else { return nil }
+            // JSONSerialization hands booleans back as numbers; `final` is the only boolean shown.
+            if name == "final", let flag = value as? NSNumber { return flag.boolValue ? "true" : "false" }
             return "\(value)"
         }
         let fields: [String]
