@@ -88,7 +88,8 @@ struct MT4ServerClientTests {
 
     @Test func aHungOrderIsUnknownAndExistsAtTheVenue() async throws {
         try await withSimulator { sim in
-            let (client, _) = try sim.client(broker: "ava") { $0.requestTimeout = .seconds(1) }
+            // Short enough for the test, long enough for the login on a loaded machine.
+            let (client, _) = try sim.client(broker: "ava") { $0.requestTimeout = .seconds(3) }
             _ = try await client.balance()
             try await sim.setFaults(#"{"hangOrders": true}"#)
             let outcome = await client.place(VenuePlaceRequest(clientOrderID: "c-h", symbol: "BTCUSD", side: .buy, quantity: 1))
