@@ -112,6 +112,8 @@ let package = Package(
             ],
             path: "Shared/Audit"
         ),
+        // The ASP.NET Core SignalR JSON hub protocol (CPlugin's hub): messages, framing, handshake.
+        .target(name: "SignalRProtocol", dependencies: ["Messages"], path: "Shared/SignalR"),
         // What every service process shares: health and Prometheus metrics over HTTP, JSON logs, the grant feed,
         // replay of state topics.
         .target(
@@ -350,6 +352,7 @@ let package = Package(
             ],
             path: "Tests/AuditTests"
         ),
+        .testTarget(name: "SignalRTests", dependencies: ["SignalRProtocol", "Messages"], path: "Tests/SignalRTests"),
         .testTarget(
             name: "GrantSealingTests",
             dependencies: ["GrantSealing", "Messages", "VenueKit"],
