@@ -110,11 +110,12 @@ final class VenueFeed: Sendable {
             for try await event in self.connection.marketData.marketEvents(for: [symbol]) {
                 switch event {
                 case .quote(let quote):
-                    let seq = self.state.withLock { state -> Int64 in
+                    // One lock per quote: the sequence number, the freshness, and whether the published state may change.
+                    let (seq, mayChangeState) = self.state.withLock { state -> (Int64, Bool) in
                         let next = (state.seq[symbol] ?? 0) + 1
                         state.seq[symbol] = next
                         state.symbols[symbol]?.lastQuote = .now
-                        return next
+                        return (next, state.published != .connected)
                     }
                     let tick = Tick(
                         venue: self.venue, symbol: symbol, bid: quote.bid, ask: quote.ask,
@@ -122,7 +123,7 @@ final class VenueFeed: Sendable {
                         venueTime: Timestamp(date: quote.venueTime ?? quote.receivedAt),
                         receivedAt: Timestamp(date: quote.receivedAt), seq: seq)
                     if await self.sink.publish(tick, key: key) { self.ticks.increment() }
-                    if self.needsEvaluation() { await self.evaluate() }
+                    if mayChangeState { await self.evaluate() }
                 case .connected:
                     self.state.withLock { state in
                         state.symbols[symbol]?.isUp = true
@@ -144,11 +145,6 @@ final class VenueFeed: Sendable {
             }
             await self.evaluate()
         }
-    }
-
-    /// Whether a quote may change the published state (cheap check on the hot path).
-    private func needsEvaluation() -> Bool {
-        self.state.withLock { $0.published != .connected }
     }
 
     private func watchStaleness() async {
