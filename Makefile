@@ -4,8 +4,8 @@ SHELL := /bin/bash
 SWIFT ?= swift
 KAFKA_DEV_PORT ?= 9092
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := librdkafka-dev libssl-dev libsqlite3-dev kcat curl gcc pkg-config
-PYTHON_PACKAGES := jsonschema referencing rfc3339-validator
+APT_PACKAGES := librdkafka-dev libssl-dev libsqlite3-dev kcat curl gcc pkg-config openssl
+PYTHON_PACKAGES := jsonschema referencing rfc3339-validator signalrcore
 
 .PHONY: setup build run test bench bench-kafka bench-services contract clean
 
@@ -19,12 +19,13 @@ setup:
 	command -v curl >/dev/null || missing="$$missing curl"; \
 	command -v gcc >/dev/null || missing="$$missing gcc"; \
 	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
+	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	if [ -n "$$missing" ]; then \
 		echo "setup: installing$$missing"; \
 		$(SUDO) apt-get update -qq; \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
-	@python3 -c "import jsonschema, referencing, rfc3339_validator" 2>/dev/null || { \
+	@python3 -c "import jsonschema, referencing, rfc3339_validator, signalrcore" 2>/dev/null || { \
 		echo "setup: installing Python test tools"; \
 		python3 -m pip install -q --disable-pip-version-check $(PYTHON_PACKAGES); }
 
@@ -38,10 +39,13 @@ build: setup
 run: build
 	@KAFKA_DEV_PORT=$(KAFKA_DEV_PORT) dev/run-stack.sh
 
-## test: everything — unit, contract and end-to-end tests over the embedded broker.
+## test: everything — unit, contract and end-to-end tests over the embedded broker, then the simulator's CPlugin
+## face against the vendor's OpenAPI document and against a third-party SignalR client (signalrcore).
 test: build
 	$(SWIFT) test
 	python3 Tests/contract/validate_schemas.py
+	python3 Tests/contract/validate_cplugin_simulator.py --venue-sim "$$($(SWIFT) build --show-bin-path)/venue-sim"
+	python3 Tests/interop/cplugin_signalr_interop.py --venue-sim "$$($(SWIFT) build --show-bin-path)/venue-sim"
 
 ## contract: only the schema checks (Python jsonschema).
 contract: setup

@@ -85,6 +85,33 @@ let package = Package(
             ],
             path: "Shared/Venues/MT4Server"
         ),
+        // CPlugin WebAPI: OAuth2 client credentials, the v2 REST envelope, and the SignalR hub for quotes.
+        .target(
+            name: "VenueCPlugin",
+            dependencies: [
+                "VenueKit", "Messages", "SignalRProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Shared/Venues/CPlugin"
+        ),
+        // Magnr: HMAC-SHA512 signed requests with strictly increasing tonces.
+        .target(
+            name: "VenueMagnr",
+            dependencies: [
+                "VenueKit", "Messages",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Shared/Venues/Magnr"
+        ),
         // AES-256-GCM sealing of venue session grants (auth.tokens), with key rotation and anti-rollback.
         .target(
             name: "GrantSealing",
@@ -119,7 +146,8 @@ let package = Package(
         .target(
             name: "ServiceRuntime",
             dependencies: [
-                "KafkaBridge", "Messages", "VenueKit", "VenueMT4Server", "GrantSealing", "ServiceSupport",
+                "KafkaBridge", "Messages", "VenueKit", "VenueMT4Server", "VenueCPlugin", "VenueMagnr", "GrantSealing",
+                "ServiceSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -143,7 +171,8 @@ let package = Package(
         .target(
             name: "AuthTokenBrokerCore",
             dependencies: [
-                "KafkaBridge", "Messages", "VenueKit", "VenueMT4Server", "GrantSealing", "ServiceSupport", "ServiceRuntime",
+                "KafkaBridge", "Messages", "VenueKit", "VenueMT4Server", "VenueCPlugin", "VenueMagnr", "GrantSealing",
+                "ServiceSupport", "ServiceRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -225,6 +254,7 @@ let package = Package(
         .target(
             name: "VenueSimulator",
             dependencies: [
+                "Messages", "SignalRProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -377,6 +407,26 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/VenueMT4ServerTests"
+        ),
+        .testTarget(
+            name: "VenueCPluginTests",
+            dependencies: [
+                "VenueCPlugin", "VenueKit", "VenueSimulator", "SignalRProtocol", "Messages", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/VenueCPluginTests"
+        ),
+        .testTarget(
+            name: "VenueMagnrTests",
+            dependencies: [
+                "VenueMagnr", "VenueKit", "VenueSimulator", "Messages", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/VenueMagnrTests"
         ),
         .testTarget(
             name: "VenueSimulatorTests",

@@ -5,7 +5,8 @@ import ServiceLifecycle
 import UnixSignals
 import VenueSimulator
 
-/// `venue-sim`: the paper venues (MT4Server now) and their admin/fault-injection API, for development and tests.
+/// `venue-sim`: the paper venues (MT4Server and CPlugin) and their admin/fault-injection API, for development and
+/// tests.
 @main
 struct VenueSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,6 +29,21 @@ struct VenueSim: AsyncParsableCommand {
 
     @Option(help: "Lifetime in seconds of MT4Server tokens (default: no expiry, like the real server).")
     var mt4TokenTtl: Int?
+
+    @Option(help: "CPlugin venue port: REST, OAuth2 token endpoint and SignalR hub (0 picks a free port).")
+    var cpluginPort = 8802
+
+    @Option(
+        help: ArgumentHelp(
+            "Client secret accepted by CPlugin's POST /connect/token for client id sim-cplugin-client "
+                + "(default: $VENUE_SIM_CPLUGIN_CLIENT_SECRET, else sim-cplugin-secret)."))
+    var cpluginClientSecret: String?
+
+    @Option(help: "Lifetime in seconds of CPlugin access tokens (expires_in; default 3600).")
+    var cpluginTokenTtl: Int?
+
+    @Option(help: "Interval in milliseconds after which the CPlugin hub pings an idle connection (default 15000).")
+    var cpluginKeepAliveMs: Int?
 
     @Option(help: "Price step and WebSocket push interval in milliseconds.")
     var tickIntervalMs = 50
@@ -53,6 +69,14 @@ struct VenueSim: AsyncParsableCommand {
         configuration.mt4Server.apiKey =
             self.mt4ApiKey ?? ProcessInfo.processInfo.environment["VENUE_SIM_MT4_API_KEY"] ?? "sim-mt4-api-key"
         configuration.mt4Server.tokenTTL = self.mt4TokenTtl
+        configuration.cplugin.port = self.cpluginPort
+        configuration.cplugin.clientSecret =
+            self.cpluginClientSecret ?? ProcessInfo.processInfo.environment["VENUE_SIM_CPLUGIN_CLIENT_SECRET"]
+            ?? "sim-cplugin-secret"
+        if let ttl = self.cpluginTokenTtl { configuration.cplugin.tokenLifetime = ttl }
+        if let keepAlive = self.cpluginKeepAliveMs {
+            configuration.cplugin.keepAliveInterval = .milliseconds(keepAlive)
+        }
         let simulator: VenueSimulator
         do {
             simulator = try VenueSimulator(configuration: configuration, logger: logger)

@@ -4,6 +4,8 @@ public import Messages
 public import ServiceSupport
 public import VenueKit
 import VenueMT4Server
+public import VenueCPlugin
+public import VenueMagnr
 
 /// One configured venue as the services use it: the protocol module (which owns the session and applies the grants)
 /// as an order gateway and as a market-data source, its token source, its symbol rules and a reference price for
@@ -77,8 +79,76 @@ public enum VenueConnections {
                     guard let quote = try? await client.quotes([symbol]).first(where: { $0.symbol == symbol }) else { return nil }
                     return side == .buy ? quote.ask : quote.bid
                 })
+        case .cplugin:
+            let tokens = requester.tokenSource(venue: definition.id, waitTimeout: grantWait) { material in
+                if case .cplugin(let accessToken) = material { return accessToken }
+                return nil
+            }
+            let configuration = try CPluginConfiguration(definition)
+            let client = try CPluginClient(venueID: definition.id, configuration: configuration, tokens: tokens, logger: logger)
+            return VenueConnection(
+                definition: definition, gateway: client, marketData: client, tokens: tokens, rules: configuration.symbols,
+                referencePrice: { symbol, side in
+                    guard let quote = try? await client.lastQuote(symbol) else { return nil }
+                    return side == .buy ? quote.ask : quote.bid
+                })
+        case .magnr:
+            let tokens = requester.tokenSource(venue: definition.id, waitTimeout: grantWait) { material in
+                if case .magnr(let publicKey, let privateKey) = material {
+                    return MagnrKeys.material(publicKey: publicKey, privateKey: privateKey)
+                }
+                return nil
+            }
+            let configuration = try MagnrConfiguration(definition)
+            let client = try MagnrClient(venueID: definition.id, configuration: configuration, keys: tokens, logger: logger)
+            // No quote endpoint: notional limits cannot be checked at Magnr (the executor refuses such orders).
+            return VenueConnection(
+                definition: definition, gateway: client, marketData: client, tokens: tokens,
+                rules: configuration.symbols, referencePrice: { _, _ in nil })
         default:
             throw VenueConfigurationError("venue \(definition.id): protocol \(definition.protocol.rawValue) is not supported yet")
         }
+    }
+}
+
+extension MagnrConfiguration {
+    /// The protocol module's settings for a `magnr` venue of the venue file.
+    public init(_ definition: VenueDefinition) throws(VenueConfigurationError) {
+        guard let settings = definition.magnr else {
+            throw VenueConfigurationError("venue \(definition.id): magnr needs a magnr object")
+        }
+        self.init(endpoint: definition.endpoint)
+        if let exchange = settings.exchange { self.exchange = exchange }
+        if let leverage = settings.leverage { self.leverage = leverage }
+        self.stopMargin = settings.stopMargin
+        self.take = settings.take
+        if !definition.symbols.isEmpty {
+            self.symbols = VenueSymbolRules(tradable: Set(definition.symbols).intersection(Self.pairs), quoteOnly: [])
+        }
+        if let rate = definition.limits.requestsPerSecond {
+            self.requestsPerSecond = rate
+            self.burst = max(1, Int(rate.rounded(.up)))
+        }
+        if let timeout = definition.requestTimeout { self.requestTimeout = timeout }
+    }
+}
+
+extension CPluginConfiguration {
+    /// The protocol module's settings for a `cplugin` venue of the venue file.
+    public init(_ definition: VenueDefinition) throws(VenueConfigurationError) {
+        guard let settings = definition.cplugin else {
+            throw VenueConfigurationError("venue \(definition.id): cplugin needs a cplugin object")
+        }
+        self.init(
+            endpoint: definition.endpoint, authEndpoint: settings.authEndpoint, tradePlatform: settings.tradePlatform,
+            login: settings.login, clientID: settings.clientId)
+        self.group = settings.group
+        if let negotiate = settings.negotiate { self.negotiate = negotiate }
+        self.symbols = VenueSymbolRules(tradable: Set(definition.symbols), quoteOnly: [])
+        if let rate = definition.limits.requestsPerSecond {
+            self.requestsPerSecond = rate
+            self.burst = max(1, Int(rate.rounded(.up)))
+        }
+        if let timeout = definition.requestTimeout { self.requestTimeout = timeout }
     }
 }

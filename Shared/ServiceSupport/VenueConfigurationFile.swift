@@ -12,8 +12,13 @@ public import VenueKit
 ///     "secrets": { "apiKey": { "env": "MT4_DEMO_API_KEY" } }
 /// } ] }
 /// ```
-/// - `id`: `^[a-z0-9][a-z0-9._-]{0,63}$`, unique. `protocol`: `mt4server` (more with the next protocols).
+/// - `id`: `^[a-z0-9][a-z0-9._-]{0,63}$`, unique. `protocol`: `mt4server` or `cplugin` (more with the next protocols).
 /// - `endpoint`: the venue's base URL. `broker`: MT4Server broker id.
+/// - `cplugin` (CPlugin venues): `{"tradePlatform": GUID, "login": 1001, "clientId": "…", "group": "demo",
+///   "authEndpoint": URL, "negotiate": true}` — `group` (default: read with `UserRecordGet`), `authEndpoint` (default:
+///   `endpoint`) and `negotiate` optional; `symbols` must be listed; the client secret is `secrets.clientSecret`.
+/// - `magnr` (Magnr venues): `{"publicKey": "…", "exchange": "Bitstamp", "leverage": 10, "stopMargin": "250",
+///   "take": "500"}` — only `publicKey` required; the private key is `secrets.privateKey`.
 /// - `symbols` (optional): the symbols Tradewire uses at this venue (default: all the venue publishes).
 /// - `limits` (optional): decimals as strings; `requestsPerSecond` a number.
 /// - `requestTimeoutMs` (optional): deadline of one venue request (default: the protocol module's, 10 s for MT4Server).
@@ -61,6 +66,25 @@ public struct VenueConfigurationFile: Sendable, Hashable, Decodable {
                 guard venue.secrets["apiKey"] != nil else {
                     throw VenueConfigurationError("venue \(venue.id): mt4server needs secrets.apiKey")
                 }
+            case .cplugin:
+                guard let settings = venue.cplugin else {
+                    throw VenueConfigurationError("venue \(venue.id): cplugin needs a cplugin object (tradePlatform, login, clientId)")
+                }
+                try settings.validate(venue: venue.id)
+                guard !venue.symbols.isEmpty else {
+                    throw VenueConfigurationError("venue \(venue.id): cplugin needs the symbols it trades and quotes")
+                }
+                guard venue.secrets["clientSecret"] != nil else {
+                    throw VenueConfigurationError("venue \(venue.id): cplugin needs secrets.clientSecret")
+                }
+            case .magnr:
+                guard let settings = venue.magnr else {
+                    throw VenueConfigurationError("venue \(venue.id): magnr needs a magnr object (publicKey)")
+                }
+                try settings.validate(venue: venue.id)
+                guard venue.secrets["privateKey"] != nil else {
+                    throw VenueConfigurationError("venue \(venue.id): magnr needs secrets.privateKey")
+                }
             default:
                 throw VenueConfigurationError("venue \(venue.id): protocol \(venue.protocol.rawValue) is not supported yet")
             }
@@ -92,8 +116,14 @@ public struct VenueDefinition: Sendable, Hashable, Decodable {
     public var secrets: [String: SecretReference]
     /// Deadline of one venue request (`requestTimeoutMs`); the protocol module's default when absent.
     public var requestTimeout: Duration?
+    /// CPlugin settings (trade platform, login, OAuth client id).
+    public var cplugin: CPluginSettings?
+    /// Magnr settings (public key, order defaults).
+    public var magnr: MagnrSettings?
 
-    private enum CodingKeys: String, CodingKey { case id, `protocol`, endpoint, broker, symbols, limits, secrets, requestTimeoutMs }
+    private enum CodingKeys: String, CodingKey {
+        case id, `protocol`, endpoint, broker, symbols, limits, secrets, requestTimeoutMs, cplugin, magnr
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -110,12 +140,78 @@ public struct VenueDefinition: Sendable, Hashable, Decodable {
         self.symbols = try container.decodeIfPresent([String].self, forKey: .symbols) ?? []
         self.limits = try container.decodeIfPresent(VenueLimits.self, forKey: .limits) ?? VenueLimits()
         self.secrets = try container.decodeIfPresent([String: SecretReference].self, forKey: .secrets) ?? [:]
+        self.cplugin = try container.decodeIfPresent(CPluginSettings.self, forKey: .cplugin)
+        self.magnr = try container.decodeIfPresent(MagnrSettings.self, forKey: .magnr)
         if let milliseconds = try container.decodeIfPresent(Int.self, forKey: .requestTimeoutMs) {
             guard (1...600_000).contains(milliseconds) else {
                 throw DecodingError.dataCorruptedError(
                     forKey: .requestTimeoutMs, in: container, debugDescription: "must be 1 to 600000 milliseconds")
             }
             self.requestTimeout = .milliseconds(milliseconds)
+        }
+    }
+}
+
+/// The `cplugin` object of a CPlugin venue.
+public struct CPluginSettings: Sendable, Hashable, Decodable {
+    /// The trade platform (MT4 server) GUID.
+    public var tradePlatform: String
+    /// The MT4 login traded.
+    public var login: Int32
+    /// The OAuth2 client id (the secret is `secrets.clientSecret`).
+    public var clientId: String
+    /// The login's group; read from the venue when absent.
+    public var group: String?
+    /// Base URL of the identity server; the venue endpoint when absent.
+    public var authEndpoint: URL?
+    /// Whether the hub connection negotiates first (default true).
+    public var negotiate: Bool?
+
+    func validate(venue: String) throws(VenueConfigurationError) {
+        guard UUID(uuidString: self.tradePlatform) != nil else {
+            throw VenueConfigurationError("venue \(venue): cplugin.tradePlatform must be a GUID")
+        }
+        guard self.login > 0 else { throw VenueConfigurationError("venue \(venue): cplugin.login must be positive") }
+        guard !self.clientId.isEmpty else { throw VenueConfigurationError("venue \(venue): cplugin.clientId must not be empty") }
+        if let group = self.group, group.isEmpty || group.count > 16 {
+            throw VenueConfigurationError("venue \(venue): cplugin.group must be 1 to 16 characters")
+        }
+    }
+}
+
+/// The `magnr` object of a Magnr venue.
+public struct MagnrSettings: Sendable, Hashable, Decodable {
+    /// The API public key (the private key is `secrets.privateKey`).
+    public var publicKey: String
+    /// Default exchange of an order (`Bitstamp`, `ItBit`, `Bitfinex`, `LOCAL`).
+    public var exchange: String?
+    /// Default leverage (10, 5 or 2).
+    public var leverage: Int?
+    /// Default stop margin in USD.
+    public var stopMargin: Decimal?
+    /// Default take-profit distance in USD.
+    public var take: Decimal?
+
+    private enum CodingKeys: String, CodingKey { case publicKey, exchange, leverage, stopMargin, take }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.publicKey = try container.decode(String.self, forKey: .publicKey)
+        self.exchange = try container.decodeIfPresent(String.self, forKey: .exchange)
+        self.leverage = try container.decodeIfPresent(Int.self, forKey: .leverage)
+        self.stopMargin = try VenueLimits.decimal(container, .stopMargin)
+        self.take = try VenueLimits.decimal(container, .take)
+    }
+
+    func validate(venue: String) throws(VenueConfigurationError) {
+        guard !self.publicKey.isEmpty, !self.publicKey.contains(":") else {
+            throw VenueConfigurationError("venue \(venue): magnr.publicKey must be non-empty and without ':'")
+        }
+        if let exchange = self.exchange, !["Bitstamp", "ItBit", "Bitfinex", "LOCAL"].contains(exchange) {
+            throw VenueConfigurationError("venue \(venue): magnr.exchange must be Bitstamp, ItBit, Bitfinex or LOCAL")
+        }
+        if let leverage = self.leverage, ![10, 5, 2].contains(leverage) {
+            throw VenueConfigurationError("venue \(venue): magnr.leverage must be 10, 5 or 2")
         }
     }
 }
@@ -141,7 +237,7 @@ public struct VenueLimits: Sendable, Hashable, Decodable {
         self.requestsPerSecond = try container.decodeIfPresent(Double.self, forKey: .requestsPerSecond)
     }
 
-    private static func decimal(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Decimal? {
+    static func decimal<K: CodingKey>(_ container: KeyedDecodingContainer<K>, _ key: K) throws -> Decimal? {
         guard let text = try container.decodeIfPresent(String.self, forKey: key) else { return nil }
         guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), value > 0,
             text.allSatisfy({ $0.isNumber || $0 == "." })

@@ -41,12 +41,17 @@ public struct VenuePlaceRequest: Sendable, Hashable {
     public var takeProfit: Decimal?
     /// Venue-specific parameters (`extensions.<protocol>` of the command).
     public var extensions: JSONValue?
+    /// A key that makes a repeated request a no-op at venues that honour one (CPlugin's `Idempotency-Key`); the
+    /// executor passes the commandId, so a retry — even after a crash — can never trade twice.
+    public var idempotencyKey: String?
 
     /// Creates a place request.
     public init(
         clientOrderID: String, symbol: String, side: OrderSide, quantity: Decimal, orderType: OrderType = .market,
-        price: Decimal? = nil, stopLoss: Decimal? = nil, takeProfit: Decimal? = nil, extensions: JSONValue? = nil
+        price: Decimal? = nil, stopLoss: Decimal? = nil, takeProfit: Decimal? = nil, extensions: JSONValue? = nil,
+        idempotencyKey: String? = nil
     ) {
+        self.idempotencyKey = idempotencyKey
         self.clientOrderID = clientOrderID
         self.symbol = symbol
         self.side = side
@@ -162,14 +167,27 @@ public protocol VenueOrderGateway: Sendable {
     var capabilities: VenueCapabilities { get }
     /// Places an order. Never throws: every failure is classified into the outcome.
     func place(_ request: VenuePlaceRequest) async -> VenueOrderOutcome
-    /// Closes an open position (fully, or `quantity` of it where supported).
-    func close(venueOrderID: String, quantity: Decimal?) async -> VenueOrderOutcome
+    /// Closes an open position (fully, or `quantity` of it where supported). `idempotencyKey` as in
+    /// ``VenuePlaceRequest/idempotencyKey``.
+    func close(venueOrderID: String, quantity: Decimal?, idempotencyKey: String?) async -> VenueOrderOutcome
     /// Cancels a pending order.
-    func cancel(venueOrderID: String) async -> VenueOrderOutcome
+    func cancel(venueOrderID: String, idempotencyKey: String?) async -> VenueOrderOutcome
     /// Open orders and positions.
     func openOrders() async throws(VenueError) -> [VenueOpenOrder]
     /// Account balance.
     func balance() async throws(VenueError) -> Decimal
+}
+
+extension VenueOrderGateway {
+    /// Closes without an idempotency key.
+    public func close(venueOrderID: String, quantity: Decimal?) async -> VenueOrderOutcome {
+        await self.close(venueOrderID: venueOrderID, quantity: quantity, idempotencyKey: nil)
+    }
+
+    /// Cancels without an idempotency key.
+    public func cancel(venueOrderID: String) async -> VenueOrderOutcome {
+        await self.cancel(venueOrderID: venueOrderID, idempotencyKey: nil)
+    }
 }
 
 /// What a market-data session reports: quotes, and when a symbol's stream goes down or comes back.
@@ -213,5 +231,16 @@ extension Reason {
     /// A reason with a snake_case code, a message safe to show, and the venue's own code when it gave one.
     public static func venue(_ code: String, _ message: String, venueCode: String? = nil) -> Reason {
         Reason(code: code, message: message, venueCode: venueCode)
+    }
+}
+
+extension Decimal {
+    /// Plain-notation text for a JSON number in a venue request (`0.11`, never an exponent), rounded to `scale`
+    /// fraction digits.
+    public func plainNumberText(scale: Int = 12) -> String {
+        var value = self
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &value, scale, .plain)
+        return rounded.description
     }
 }

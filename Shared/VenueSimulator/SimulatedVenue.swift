@@ -1,7 +1,7 @@
 public import Foundation
 public import ServiceLifecycle
 
-/// One simulated trading venue served by ``VenueSimulator`` (MT4Server now; CPlugin, Magnr, Deriv and
+/// One simulated trading venue served by ``VenueSimulator`` (MT4Server and CPlugin now; Magnr, Deriv and
 /// cTrader later).
 ///
 /// A venue owns its listener and state. The admin API is generic over this protocol: every venue gets
@@ -9,7 +9,7 @@ public import ServiceLifecycle
 /// `POST /<name>/reset` without touching the admin plumbing. To add a venue, conform a type and add it to
 /// ``VenueSimulator/init(configuration:venues:logger:)`` (or to the default list in ``VenueSimulator``).
 public protocol SimulatedVenue: AnyObject, Sendable {
-    /// Protocol name: the admin path prefix and the listener name printed by `venue-sim` (`mt4server`).
+    /// Protocol name: the admin path prefix and the listener name printed by `venue-sim` (`mt4server`, `cplugin`).
     var name: String { get }
     /// Host the venue listens on.
     var host: String { get }

@@ -7,12 +7,12 @@ public import ServiceLifecycle
 /// let simulator = try VenueSimulator(configuration: .ephemeral, logger: logger)
 /// let group = ServiceGroup(configuration: .init(services: [simulator], logger: logger))
 /// // in a task: try await group.run()
-/// let listeners = try await simulator.listeners()     // admin + mt4server ports, once all listen
+/// let listeners = try await simulator.listeners()     // admin, mt4server and cplugin ports, once all listen
 /// ```
 ///
 /// - Important: ``listeners()`` returns only while ``run()`` is running (or throws once it has stopped).
 ///   On graceful shutdown, withheld responses are released (their connections closed without a
-///   response), ticker WebSockets are closed and the listeners stop.
+///   response), ticker WebSockets are closed, hub connections get a SignalR close message and the listeners stop.
 public final class VenueSimulator: Service, Sendable {
     /// The configuration the simulator was created with.
     public let configuration: VenueSimulatorConfiguration
@@ -22,13 +22,16 @@ public final class VenueSimulator: Service, Sendable {
     private let board: ListenerBoard
     private let logger: Logger
 
-    /// Creates the simulator with the default venues (MT4Server). Validates `configuration`.
+    /// Creates the simulator with the default venues (MT4Server and CPlugin). Validates `configuration`.
     public convenience init(configuration: VenueSimulatorConfiguration, logger: Logger) throws(VenueSimulatorError) {
         try configuration.validate()
         let mt4Server = MT4ServerSimulator(
             configuration: configuration.mt4Server, host: configuration.host, seed: configuration.seed,
             tickInterval: configuration.tickInterval, logger: logger)
-        try self.init(configuration: configuration, venues: [mt4Server], logger: logger)
+        let cplugin = CPluginSimulator(
+            configuration: configuration.cplugin, host: configuration.host, seed: configuration.seed,
+            tickInterval: configuration.tickInterval, logger: logger)
+        try self.init(configuration: configuration, venues: [mt4Server, cplugin], logger: logger)
     }
 
     /// Creates the simulator serving `venues` (names must be unique and not `admin`).
@@ -52,6 +55,11 @@ public final class VenueSimulator: Service, Sendable {
     /// The MT4Server venue, when it is one of ``venues``.
     public var mt4Server: MT4ServerSimulator? {
         self.venues.lazy.compactMap { $0 as? MT4ServerSimulator }.first
+    }
+
+    /// The CPlugin venue, when it is one of ``venues``.
+    public var cplugin: CPluginSimulator? {
+        self.venues.lazy.compactMap { $0 as? CPluginSimulator }.first
     }
 
     /// Waits until every listener is bound and returns the bound addresses.

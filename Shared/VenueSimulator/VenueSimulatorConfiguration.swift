@@ -10,6 +10,10 @@ public import Foundation
 /// - `tickInterval` (`--tick-interval-ms`, default 50 ms): price step and WebSocket push interval
 /// - `mt4Server.port` (`--mt4-port`, default 8801), `mt4Server.apiKey` (`--mt4-api-key` or
 ///   `VENUE_SIM_MT4_API_KEY`, secret), `mt4Server.tokenTTL` (`--mt4-token-ttl`, default none)
+/// - `cplugin.port` (`--cplugin-port`, default 8802), `cplugin.clientSecret` (`--cplugin-client-secret` or
+///   `VENUE_SIM_CPLUGIN_CLIENT_SECRET`, secret), `cplugin.tokenLifetime` (`--cplugin-token-ttl`, default 3600 s),
+///   `cplugin.keepAliveInterval` (`--cplugin-keep-alive-ms`, default 15 s); the other keys in
+///   ``CPluginSimulatorConfiguration``
 public struct VenueSimulatorConfiguration: Sendable {
     /// Address every listener binds to.
     public var host = "127.0.0.1"
@@ -21,6 +25,8 @@ public struct VenueSimulatorConfiguration: Sendable {
     public var tickInterval: Duration = .milliseconds(50)
     /// The MT4Server venue.
     public var mt4Server = MT4ServerSimulatorConfiguration()
+    /// The CPlugin WebAPI venue.
+    public var cplugin = CPluginSimulatorConfiguration()
 
     /// Creates the defaults for local development.
     public init() {}
@@ -30,6 +36,7 @@ public struct VenueSimulatorConfiguration: Sendable {
         var configuration = Self()
         configuration.adminPort = 0
         configuration.mt4Server.port = 0
+        configuration.cplugin.port = 0
         return configuration
     }
 
@@ -44,8 +51,14 @@ public struct VenueSimulatorConfiguration: Sendable {
             throw fail("tickInterval must be in 1 ms...60 s")
         }
         try self.mt4Server.validate()
-        if self.adminPort != 0, self.adminPort == self.mt4Server.port {
-            throw fail("adminPort and mt4Server.port must differ")
+        try self.cplugin.validate()
+        let ports = [
+            ("adminPort", self.adminPort), ("mt4Server.port", self.mt4Server.port), ("cplugin.port", self.cplugin.port),
+        ]
+        for (index, (name, port)) in ports.enumerated() where port != 0 {
+            for (otherName, otherPort) in ports[(index + 1)...] where otherPort == port {
+                throw fail("\(name) and \(otherName) must differ")
+            }
         }
     }
 }

@@ -20,11 +20,14 @@ public struct VenueSimulatorListener: Sendable, Hashable, CustomStringConvertibl
 public struct VenueSimulatorListeners: Sendable, Hashable {
     /// The admin API.
     public var admin: VenueSimulatorListener
-    /// Each venue's listener, by venue name (`mt4server`).
+    /// Each venue's listener, by venue name (`mt4server`, `cplugin`).
     public var venues: [String: VenueSimulatorListener]
 
     /// The MT4Server venue's listener.
     public var mt4Server: VenueSimulatorListener? { self.venues["mt4server"] }
+
+    /// The CPlugin venue's listener (REST, OAuth2 token endpoint and SignalR hub on one port).
+    public var cplugin: VenueSimulatorListener? { self.venues["cplugin"] }
 
     /// Creates the set.
     public init(admin: VenueSimulatorListener, venues: [String: VenueSimulatorListener]) {

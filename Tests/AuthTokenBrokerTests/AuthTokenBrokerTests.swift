@@ -210,11 +210,28 @@ struct VenueConfigurationFileTests {
             (#"{"venues": [{"id": "a", "protocol": "fix", "endpoint": "http://x"}]}"#, "protocol"),
             (#"{"venues": [{"id": "a", "protocol": "mt4server", "endpoint": "http://x", "broker": "ava"}]}"#, "apiKey"),
             (#"{"venues": [{"id": "a", "protocol": "mt4server", "endpoint": "http://x", "broker": "ava", "limits": {"maxQuantity": 5}, "secrets": {"apiKey": {"env": "K"}}}]}"#, "maxQuantity"),
+            (#"{"venues": [{"id": "c", "protocol": "cplugin", "endpoint": "http://x", "symbols": ["EURUSD"], "secrets": {"clientSecret": {"env": "S"}}}]}"#, "cplugin object"),
+            (#"{"venues": [{"id": "c", "protocol": "cplugin", "endpoint": "http://x", "cplugin": {"tradePlatform": "nope", "login": 1, "clientId": "c"}, "symbols": ["EURUSD"], "secrets": {"clientSecret": {"env": "S"}}}]}"#, "GUID"),
+            (#"{"venues": [{"id": "c", "protocol": "cplugin", "endpoint": "http://x", "cplugin": {"tradePlatform": "00000000-0000-0000-0000-000000000001", "login": 1, "clientId": "c"}, "secrets": {"clientSecret": {"env": "S"}}}]}"#, "symbols"),
+            (#"{"venues": [{"id": "c", "protocol": "cplugin", "endpoint": "http://x", "cplugin": {"tradePlatform": "00000000-0000-0000-0000-000000000001", "login": 1, "clientId": "c"}, "symbols": ["EURUSD"]}]}"#, "clientSecret"),
         ]
         for (json, expected) in cases {
             let error = #expect(throws: VenueConfigurationError.self) { _ = try VenueConfigurationFile.parse(Data(json.utf8)) }
             #expect(error?.description.contains(expected) == true, "\(String(describing: error)) should mention \(expected)")
         }
+    }
+}
+
+extension VenueConfigurationFileTests {
+    @Test func theDevelopmentConfigurationIsValidAndHasACPluginVenue() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("dev/venues.json")
+        let file = try VenueConfigurationFile.load(from: url)
+        let cplugin = try #require(file.venue("cplugin-sim"))
+        #expect(cplugin.protocol == .cplugin)
+        #expect(cplugin.cplugin?.login == 1001)
+        #expect(cplugin.cplugin?.tradePlatform == "00000000-0000-0000-0000-000000000001")
+        #expect(cplugin.secrets["clientSecret"] == .environment("CPLUGIN_SIM_CLIENT_SECRET"))
     }
 }
 

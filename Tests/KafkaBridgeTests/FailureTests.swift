@@ -41,7 +41,8 @@ struct FailureTests {
         #expect(error.isRetriable)
         #expect(!error.isFatal)
         #expect(error.rdKafkaName == "_MSG_TIMED_OUT")
-        #expect(elapsed < .seconds(10), "took \(elapsed)")
+        // The message timeout (1.5 s) ends it, not librdkafka's default of 300 s; the bound leaves room for a loaded machine.
+        #expect(elapsed < .seconds(60), "took \(elapsed)")
     }
 
     @Test func gracefulShutdownLosesNoAcknowledgedMessage() async throws {

@@ -164,8 +164,19 @@ struct Executor: Sendable {
     let httpPort: Int
 }
 
-func venueFile(mt4Port: Int, requestTimeoutMs: Int, demoSymbols: [String]? = nil) throws -> VenueConfigurationFile {
+func venueFile(
+    mt4Port: Int, requestTimeoutMs: Int, demoSymbols: [String]? = nil, cpluginPort: Int? = nil
+) throws -> VenueConfigurationFile {
     let symbols = demoSymbols.map { list in #""symbols": [\#(list.map { "\"\($0)\"" }.joined(separator: ", "))],"# } ?? ""
+    // The CPlugin venue as dev/venues.json configures it, on the simulator's port.
+    let cplugin = cpluginPort.map { port in
+        """
+        ,{"id": "cplugin-sim", "protocol": "cplugin", "endpoint": "http://127.0.0.1:\(port)",
+          "cplugin": {"tradePlatform": "00000000-0000-0000-0000-000000000001", "login": 1001, "clientId": "sim-cplugin-client"},
+          "symbols": ["EURUSD", "USDJPY", "BTCUSD", "ETHUSD"], "limits": {"maxQuantity": "100"},
+          "requestTimeoutMs": \(requestTimeoutMs), "secrets": {"clientSecret": {"env": "CPLUGIN_SIM_CLIENT_SECRET"}}}
+        """
+    } ?? ""
     return try VenueConfigurationFile.parse(Data("""
         {"venues": [
           {"id": "mt4-demo", "protocol": "mt4server", "endpoint": "http://127.0.0.1:\(mt4Port)", "broker": "demo", \(symbols)
@@ -173,13 +184,15 @@ func venueFile(mt4Port: Int, requestTimeoutMs: Int, demoSymbols: [String]? = nil
            "secrets": {"apiKey": {"env": "MT4_DEMO_API_KEY"}}},
           {"id": "mt4-ava", "protocol": "mt4server", "endpoint": "http://127.0.0.1:\(mt4Port)", "broker": "ava",
            "requestTimeoutMs": \(requestTimeoutMs), "secrets": {"apiKey": {"env": "MT4_AVA_API_KEY"}}}
+          \(cplugin)
         ]}
         """.utf8))
 }
 
 /// Starts broker, simulator, auth-token-broker, collector and producer; runs `body`; stops them.
 func withInfrastructure(
-    requestTimeoutMs: Int = 5000, demoSymbols: [String]? = nil, _ body: (Infrastructure) async throws -> Void
+    requestTimeoutMs: Int = 5000, demoSymbols: [String]? = nil, cplugin: Bool = false,
+    _ body: (Infrastructure) async throws -> Void
 ) async throws {
     let logs = LogCapture()
     let quiet = logs.logger("harness", level: .warning)
@@ -188,7 +201,9 @@ func withInfrastructure(
     try await withRunningServices([simulator], logger: quiet) {
         let listeners = try await simulator.listeners()
         let mt4Port = listeners.mt4Server!.port
-        let venues = try venueFile(mt4Port: mt4Port, requestTimeoutMs: requestTimeoutMs, demoSymbols: demoSymbols)
+        let venues = try venueFile(
+            mt4Port: mt4Port, requestTimeoutMs: requestTimeoutMs, demoSymbols: demoSymbols,
+            cpluginPort: cplugin ? listeners.venues["cplugin"]?.port : nil)
         var configuration = AuthTokenBrokerConfiguration(
             venues: venues, stateDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("e2e-atb-\(UUID())"),
             bootstrapServers: [kafka.bootstrapServers])
@@ -200,7 +215,10 @@ func withInfrastructure(
         let brokerServices = try AuthTokenBroker.makeServices(
             configuration: configuration, sealer: sealer,
             producer: try KafkaProducer(configuration: producerSettings, logger: brokerLogger),
-            environment: ["MT4_DEMO_API_KEY": simulatorAPIKey, "MT4_AVA_API_KEY": simulatorAPIKey], logger: brokerLogger)
+            environment: [
+                "MT4_DEMO_API_KEY": simulatorAPIKey, "MT4_AVA_API_KEY": simulatorAPIKey,
+                "CPLUGIN_SIM_CLIENT_SECRET": "sim-cplugin-secret",
+            ], logger: brokerLogger)
         let collector = try TopicCollector(bootstrap: kafka.bootstrapServers, topics: TopicCatalogue.all, logger: quiet)
         let producer = try KafkaProducer(configuration: producerSettings, logger: quiet)
         let infrastructure = Infrastructure(

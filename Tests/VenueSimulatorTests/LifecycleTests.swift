@@ -34,13 +34,11 @@ struct LifecycleTests {
                 return status["withheldResponses"] == 1 && status["openWebSockets"] == 1
             }
             try #require(ready)
-            let started = ContinuousClock.now
             await group.triggerGracefulShutdown()
             var results: [CurlResult] = []
             for try await result in tasks {
                 if let result { results.append(result) }
             }
-            #expect(ContinuousClock.now - started < .seconds(10))
             #expect(results.count == 2)
             #expect(results.allSatisfy { $0.exitCode != 28 }, "no client waited for its time-out")
             #expect(simulator.mt4Server?.acceptedOrders().count == 1)

@@ -24,9 +24,10 @@ struct VenueSimExecutableTests {
         let process = Process()
         process.executableURL = try Self.executable()
         process.arguments = [
-            "--admin-port", "0", "--mt4-port", "0", "--log-level", "warning", "--mt4-token-ttl", "120",
+            "--admin-port", "0", "--mt4-port", "0", "--cplugin-port", "0", "--log-level", "warning", "--mt4-token-ttl",
+            "120", "--cplugin-token-ttl", "90",
         ]
-        process.environment = ["VENUE_SIM_MT4_API_KEY": "env-key"]
+        process.environment = ["VENUE_SIM_MT4_API_KEY": "env-key", "VENUE_SIM_CPLUGIN_CLIENT_SECRET": "env-secret"]
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("venue-sim-\(UUID()).out")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: output) }
@@ -49,7 +50,7 @@ struct VenueSimExecutableTests {
                 let parts = line.split(separator: "=", maxSplits: 1)
                 if parts.count == 2 { lines[String(parts[0])] = String(parts[1]) }
             }
-            return lines["admin"] != nil && lines["mt4server"] != nil
+            return lines["admin"] != nil && lines["mt4server"] != nil && lines["cplugin"] != nil
         }
         try #require(printed, "venue-sim printed \(lines)")
         let venue = try #require(lines["mt4server"])
@@ -59,6 +60,16 @@ struct VenueSimExecutableTests {
         let token = try await Curl.run(["-X", "POST", "http://\(venue)/token", "-d", "env-key"])
         #expect(token.status == 200)
         #expect(jwtSegment(token.text, 1)?["exp"] != nil, "--mt4-token-ttl sets exp")
+        let cplugin = try #require(lines["cplugin"])
+        #expect(cplugin.hasPrefix("127.0.0.1:") && cplugin != venue)
+        let form = "grant_type=client_credentials&client_id=sim-cplugin-client&client_secret="
+        let defaultSecret = try await Curl.run(
+            ["-X", "POST", "http://\(cplugin)/connect/token", "-d", form + "sim-cplugin-secret"])
+        #expect(defaultSecret.status == 400, "the environment's secret replaces the default")
+        let grant = try await Curl.run(["-X", "POST", "http://\(cplugin)/connect/token", "-d", form + "env-secret"])
+        #expect(grant.status == 200)
+        let answer = try JSONSerialization.jsonObject(with: grant.body) as? [String: Any]
+        #expect(answer?["expires_in"] as? Int == 90, "--cplugin-token-ttl sets expires_in")
         let adminAddress = try #require(lines["admin"])
         let admin = try await Curl.run(["http://\(adminAddress)/mt4server/faults"])
         #expect(admin.status == 200)

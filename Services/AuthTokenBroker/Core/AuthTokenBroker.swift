@@ -8,6 +8,8 @@ public import ServiceRuntime
 public import ServiceSupport
 import VenueKit
 import VenueMT4Server
+import VenueCPlugin
+import VenueMagnr
 
 /// Settings of the auth-token-broker.
 ///
@@ -80,6 +82,24 @@ public enum AuthTokenBroker {
                 let (jwt, expiresAt) = try await MT4ServerLogin.login(configuration: configuration, apiKey: apiKey)
                 return (.mt4server(jwt: jwt), expiresAt)
             }
+        case .cplugin:
+            guard let reference = venue.secrets["clientSecret"] else {
+                throw VenueConfigurationError("venue \(venue.id): cplugin needs secrets.clientSecret")
+            }
+            let clientSecret = try reference.resolve(environment: environment)
+            let configuration = try CPluginConfiguration(venue)
+            return { () async throws(VenueError) in
+                let (token, expiresAt) = try await CPluginLogin.login(configuration: configuration, clientSecret: clientSecret)
+                return (.cplugin(accessToken: token), expiresAt)
+            }
+        case .magnr:
+            // Magnr signs every request with the key pair itself: the grant carries the pair (sealed), without expiry.
+            // The broker makes no request of its own, so the executor's tonces are the only ones used with the key.
+            guard let settings = venue.magnr, let reference = venue.secrets["privateKey"] else {
+                throw VenueConfigurationError("venue \(venue.id): magnr needs magnr.publicKey and secrets.privateKey")
+            }
+            let privateKey = try reference.resolve(environment: environment)
+            return { () async throws(VenueError) in (.magnr(publicKey: settings.publicKey, privateKey: privateKey), nil) }
         default:
             throw VenueConfigurationError("venue \(venue.id): protocol \(venue.protocol.rawValue) is not supported yet")
         }

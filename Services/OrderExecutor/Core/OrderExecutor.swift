@@ -298,7 +298,8 @@ final class OrderExecutionService: Service, Sendable {
                 clientOrderID: command.clientOrderId, symbol: symbol, side: side, quantity: quantity,
                 orderType: command.orderType ?? .market, price: command.limitPrice ?? command.stopPrice,
                 stopLoss: command.stopLoss, takeProfit: command.takeProfit,
-                extensions: command.extensions?[session.definition.protocol])
+                extensions: command.extensions?[session.definition.protocol],
+                idempotencyKey: command.commandId.uuidString.lowercased())
             return await session.gateway.place(request)
         case .close:
             guard let id = command.venueOrderId else {
@@ -306,12 +307,13 @@ final class OrderExecutionService: Service, Sendable {
             }
             // Closing exactly the open quantity is a full close.
             let quantity = command.quantity == position?.quantity ? nil : command.quantity
-            return await session.gateway.close(venueOrderID: id, quantity: quantity)
+            return await session.gateway.close(
+                venueOrderID: id, quantity: quantity, idempotencyKey: command.commandId.uuidString.lowercased())
         case .cancel:
             guard let id = command.venueOrderId else {
                 return .rejected(Reason(code: "invalid_command", message: "cancel needs venueOrderId"))
             }
-            return await session.gateway.cancel(venueOrderID: id)
+            return await session.gateway.cancel(venueOrderID: id, idempotencyKey: command.commandId.uuidString.lowercased())
         }
     }
 

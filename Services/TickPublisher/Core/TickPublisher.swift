@@ -63,7 +63,12 @@ public enum TickPublisher {
         let servers = configuration.bootstrapServers
         let requester = RefreshRequester(
             producer: producer, requestedBy: "tick-publisher/\(configuration.instanceID)", metrics: metrics, logger: logger)
-        let connections = try VenueConnections.make(venues: configuration.venues, requester: requester, logger: logger)
+        let configured = try VenueConnections.make(venues: configuration.venues, requester: requester, logger: logger)
+        // Venues without quotes (Magnr) are left out: no feed, no grant to wait for, no staleness to report.
+        let connections = configured.filter { $0.value.gateway.capabilities.hasTicks }
+        for venue in configured.keys.sorted() where connections[venue] == nil {
+            logger.notice("Venue publishes no quotes; not streamed", metadata: ["venue.name": "\(venue)"])
+        }
 
         let grantConsumer = try KafkaConsumer(
             configuration: GrantFeed.consumerConfiguration(service: "tick-publisher", bootstrapServers: servers),

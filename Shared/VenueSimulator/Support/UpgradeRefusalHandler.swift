@@ -12,8 +12,9 @@ final class UpgradeRefusalHandler: ChannelOutboundHandler, RemovableChannelHandl
 
     /// What goes on the wire instead.
     enum Mode: Sendable {
-        /// A `text/plain; charset=UTF-8` response with `Connection: close`.
-        case respond(status: Int, body: String)
+        /// A response with `Connection: close` and `headers`; a body without a `Content-Type` among `headers` is
+        /// sent as `text/plain; charset=UTF-8`.
+        case respond(status: Int, body: String, headers: [(String, String)] = [])
         /// No response: the connection is closed.
         case drop
     }
@@ -39,10 +40,15 @@ final class UpgradeRefusalHandler: ChannelOutboundHandler, RemovableChannelHandl
         }
         self.hasReplaced = true
         switch self.mode {
-        case .respond(let status, let body):
-            let head =
-                "HTTP/1.1 \(status) \(Self.reasonPhrase(status))\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-                + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
+        case .respond(let status, let body, let headers):
+            var head = "HTTP/1.1 \(status) \(Self.reasonPhrase(status))\r\n"
+            if !body.isEmpty, !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+                head += "Content-Type: text/plain; charset=UTF-8\r\n"
+            }
+            for (name, value) in headers where !["content-length", "connection"].contains(name.lowercased()) {
+                head += "\(name): \(value)\r\n"
+            }
+            head += "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
             context.writeAndFlush(self.wrapOutboundOut(.byteBuffer(ByteBuffer(string: head + body))), promise: promise)
         case .drop:
             promise?.succeed(())
@@ -53,9 +59,11 @@ final class UpgradeRefusalHandler: ChannelOutboundHandler, RemovableChannelHandl
     static func reasonPhrase(_ status: Int) -> String {
         switch status {
         case 400: "Bad Request"
+        case 401: "Unauthorized"
         case 403: "Forbidden"
         case 404: "Not Found"
         case 405: "Method Not Allowed"
+        case 409: "Conflict"
         case 413: "Payload Too Large"
         case 500: "Internal Server Error"
         case 502: "Bad Gateway"

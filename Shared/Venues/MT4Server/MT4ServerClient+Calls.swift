@@ -7,30 +7,15 @@ import Messages
 import VenueKit
 
 extension MT4ServerClient {
-    enum CallResult {
-        case response(VenueHTTPResponse)
-        /// The call failed before a status was known; carries the classified order outcome.
-        case failure(VenueOrderOutcome)
-    }
+    typealias CallResult = VenueCallResult
 
     /// One authorised request. Re-logs in once on 403; retries a request that provably never left up to
     /// `connectRetries` times; retries a read (`isIdempotent`) after any transport failure as well.
     func call(_ method: HTTPMethod, _ path: String, body: String?, isIdempotent: Bool) async -> CallResult {
-        var token: VenueToken
-        do {
-            token = try await self.tokens.currentToken()
-        } catch {
-            return .failure(.rejected(.venue(error.code == .unauthorized ? "unauthorized" : "login_failed", error.reason)))
-        }
-        var refreshed = false
-        var retries = 0
-        var backoff = ExponentialBackoff(initial: .milliseconds(50), maximum: .seconds(1))
-        while true {
-            do {
-                try await self.limiter.acquire()
-            } catch {
-                return .failure(.rejected(.venue("cancelled", "cancelled before sending")))
-            }
+        let loop = VenueAuthorizedCall(
+            tokens: self.tokens, limiter: self.limiter, timeout: self.configuration.requestTimeout,
+            retries: self.configuration.connectRetries, tokenRefusedStatus: 403, http: self.http, logger: self.logger)
+        return await loop.send(repeatable: isIdempotent) { token in
             var request = HTTPClientRequest(url: self.configuration.endpoint.appendingPathComponent(path).absoluteString)
             if let query = path.split(separator: "?", maxSplits: 1).dropFirst().first {
                 request.url = self.configuration.endpoint.appendingPathComponent(String(path.prefix { $0 != "?" }))
@@ -42,31 +27,7 @@ extension MT4ServerClient {
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.body = .bytes(ByteBuffer(string: body))
             }
-            do {
-                let response = try await self.http.execute(request, timeout: self.configuration.requestTimeout)
-                if response.status == 403, !refreshed {
-                    refreshed = true
-                    self.logger.debug("Token refused; logging in again")
-                    do {
-                        token = try await self.tokens.tokenRejected(token)
-                    } catch {
-                        return .failure(.rejected(.venue("unauthorized", error.reason)))
-                    }
-                    continue
-                }
-                return .response(response)
-            } catch {
-                let canRetry: Bool = if case .notSent = error { true } else { isIdempotent }
-                if canRetry, retries < self.configuration.connectRetries {
-                    retries += 1
-                    try? await Task.sleep(for: backoff.next())
-                    continue
-                }
-                if case .notSent(let reason) = error {
-                    return .failure(.rejected(.venue("venue_unreachable", "not sent: \(reason)")))
-                }
-                return .failure(.unknown(.venue("no_answer", "sent, outcome unknown: \(error.reason)")))
-            }
+            return request
         }
     }
 

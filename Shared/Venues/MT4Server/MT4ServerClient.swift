@@ -47,7 +47,7 @@ public final class MT4ServerClient: VenueOrderGateway, Sendable {
             return .rejected(.venue("order_type_unsupported", "MT4Server takes market orders only"))
         }
         guard request.quantity > 0 else { return .rejected(.venue("invalid_quantity", "quantity must be positive")) }
-        let body = #"{"pair":"\#(request.symbol)","amount":\#(request.quantity.plainText),"op":"\#(request.side.rawValue)"}"#
+        let body = #"{"pair":"\#(request.symbol)","amount":\#(request.quantity.plainNumberText(scale: 18)),"op":"\#(request.side.rawValue)"}"#
         let result = await self.call(.POST, self.brokerPath("orders"), body: body, isIdempotent: false)
         switch result {
         case .response(let response) where response.status == 200:
@@ -65,7 +65,7 @@ public final class MT4ServerClient: VenueOrderGateway, Sendable {
         }
     }
 
-    public func close(venueOrderID: String, quantity: Decimal?) async -> VenueOrderOutcome {
+    public func close(venueOrderID: String, quantity: Decimal?, idempotencyKey: String?) async -> VenueOrderOutcome {
         guard let ticket = Int64(venueOrderID), ticket > 0 else {
             return .rejected(.venue("invalid_order_id", "MT4Server tickets are positive integers"))
         }
@@ -87,7 +87,7 @@ public final class MT4ServerClient: VenueOrderGateway, Sendable {
         }
     }
 
-    public func cancel(venueOrderID: String) async -> VenueOrderOutcome {
+    public func cancel(venueOrderID: String, idempotencyKey: String?) async -> VenueOrderOutcome {
         .rejected(.venue("unsupported", "MT4Server has no pending orders to cancel"))
     }
 

@@ -40,14 +40,6 @@ struct MT4ServerTickerData: Decodable, Sendable {
 }
 
 extension Decimal {
-    /// Plain-notation text for a JSON number body (`0.11`, never an exponent).
-    var plainText: String {
-        var value = self
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &value, 18, .plain)
-        return rounded.description
-    }
-
     /// Parses MT4Server's `Double.toString` text (`10000.0`, `1.0E7`).
     init?(javaDouble text: String) {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
