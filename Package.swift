@@ -291,6 +291,9 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/TestSupport"
@@ -337,7 +340,7 @@ let package = Package(
             ],
             path: "Tests/KafkaBridgeTests"
         ),
-        .testTarget(name: "MessagesTests", dependencies: ["Messages"], path: "Tests/MessagesTests"),
+        .testTarget(name: "MessagesTests", dependencies: ["Messages", "TestSupport"], path: "Tests/MessagesTests"),
         .testTarget(
             name: "AuthTokenBrokerTests",
             dependencies: [
@@ -424,6 +427,8 @@ let package = Package(
                 "VenueMagnr", "VenueKit", "VenueSimulator", "Messages", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/VenueMagnrTests"

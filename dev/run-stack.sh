@@ -17,6 +17,8 @@ export TRADEWIRE_SEAL_KEY_FILE=$state/seal.key
 export MT4_DEMO_API_KEY=sim-mt4-api-key
 # The CPlugin simulator's default OAuth client secret (development only).
 export CPLUGIN_SIM_CLIENT_SECRET=sim-cplugin-secret
+# The Magnr simulator's default private key (development only).
+export MAGNR_SIM_PRIVATE_KEY=sim-magnr-priv
 
 pids=()
 # Stop in reverse order, each one fully before the next (the services need Kafka to leave their groups cleanly).
@@ -53,13 +55,13 @@ cat <<INFO
 Tradewire dev stack is running (logs in $state/*.log):
   kafka-dev          Kafka on $KAFKA_BROKERS (librdkafka mock cluster)
   venue-sim          MT4Server on http://127.0.0.1:8801, CPlugin WebAPI (REST, OAuth, SignalR hub) on
-                     http://127.0.0.1:8802, admin on http://127.0.0.1:8800
+                     http://127.0.0.1:8802, Magnr on http://127.0.0.1:8803, admin on http://127.0.0.1:8800
   auth-token-broker  health and metrics on http://127.0.0.1:9464/health and /metrics
   order-executor     health and metrics on http://127.0.0.1:9465/health and /metrics
   tick-publisher     health and metrics on http://127.0.0.1:9466/health and /metrics
   audit-logger       $state/audit.sqlite; health and metrics on http://127.0.0.1:9467/health and /metrics
-  venues             mt4-demo (MT4Server broker demo), mt4-ava (broker ava), cplugin-sim (CPlugin login 1001):
-                     dev/venues.json
+  venues             mt4-demo (MT4Server broker demo), mt4-ava (broker ava), cplugin-sim (CPlugin login 1001),
+                     magnr-sim (Magnr, Bitstamp): dev/venues.json
 
 Send an order from another terminal:
   $bin/tradewire order place --venue mt4-demo --symbol BTCUSD --side buy --quantity 0.11

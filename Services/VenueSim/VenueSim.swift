@@ -5,8 +5,8 @@ import ServiceLifecycle
 import UnixSignals
 import VenueSimulator
 
-/// `venue-sim`: the paper venues (MT4Server and CPlugin) and their admin/fault-injection API, for development and
-/// tests.
+/// `venue-sim`: the paper venues (MT4Server, CPlugin and Magnr) and their admin/fault-injection API, for development
+/// and tests.
 @main
 struct VenueSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,6 +45,18 @@ struct VenueSim: AsyncParsableCommand {
     @Option(help: "Interval in milliseconds after which the CPlugin hub pings an idle connection (default 15000).")
     var cpluginKeepAliveMs: Int?
 
+    @Option(help: "Magnr venue port (0 picks a free port).")
+    var magnrPort = 8803
+
+    @Option(
+        help: ArgumentHelp(
+            "Private key that signs Magnr requests of public key sim-magnr-pub "
+                + "(default: $VENUE_SIM_MAGNR_PRIVATE_KEY, else sim-magnr-priv)."))
+    var magnrPrivateKey: String?
+
+    @Option(help: "Milliseconds a new Magnr trade stays pending before it opens.")
+    var magnrFillDelayMs = 300
+
     @Option(help: "Price step and WebSocket push interval in milliseconds.")
     var tickIntervalMs = 50
 
@@ -77,6 +89,11 @@ struct VenueSim: AsyncParsableCommand {
         if let keepAlive = self.cpluginKeepAliveMs {
             configuration.cplugin.keepAliveInterval = .milliseconds(keepAlive)
         }
+        configuration.magnr.port = self.magnrPort
+        configuration.magnr.privateKey =
+            self.magnrPrivateKey ?? ProcessInfo.processInfo.environment["VENUE_SIM_MAGNR_PRIVATE_KEY"]
+            ?? "sim-magnr-priv"
+        configuration.magnr.fillDelay = .milliseconds(self.magnrFillDelayMs)
         let simulator: VenueSimulator
         do {
             simulator = try VenueSimulator(configuration: configuration, logger: logger)

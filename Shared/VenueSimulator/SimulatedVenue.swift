@@ -1,15 +1,16 @@
 public import Foundation
 public import ServiceLifecycle
 
-/// One simulated trading venue served by ``VenueSimulator`` (MT4Server and CPlugin now; Magnr, Deriv and
-/// cTrader later).
+/// One simulated trading venue served by ``VenueSimulator`` (MT4Server, CPlugin and Magnr now; Deriv and cTrader
+/// later).
 ///
 /// A venue owns its listener and state. The admin API is generic over this protocol: every venue gets
 /// `GET /<name>/orders`, `GET /<name>/requests`, `GET|POST /<name>/faults`, `GET /<name>/status` and
 /// `POST /<name>/reset` without touching the admin plumbing. To add a venue, conform a type and add it to
 /// ``VenueSimulator/init(configuration:venues:logger:)`` (or to the default list in ``VenueSimulator``).
 public protocol SimulatedVenue: AnyObject, Sendable {
-    /// Protocol name: the admin path prefix and the listener name printed by `venue-sim` (`mt4server`, `cplugin`).
+    /// Protocol name: the admin path prefix and the listener name printed by `venue-sim` (`mt4server`, `cplugin`,
+    /// `magnr`).
     var name: String { get }
     /// Host the venue listens on.
     var host: String { get }

@@ -7,7 +7,7 @@ public import ServiceLifecycle
 /// let simulator = try VenueSimulator(configuration: .ephemeral, logger: logger)
 /// let group = ServiceGroup(configuration: .init(services: [simulator], logger: logger))
 /// // in a task: try await group.run()
-/// let listeners = try await simulator.listeners()     // admin, mt4server and cplugin ports, once all listen
+/// let listeners = try await simulator.listeners()     // admin, mt4server, cplugin and magnr ports, once all listen
 /// ```
 ///
 /// - Important: ``listeners()`` returns only while ``run()`` is running (or throws once it has stopped).
@@ -22,7 +22,7 @@ public final class VenueSimulator: Service, Sendable {
     private let board: ListenerBoard
     private let logger: Logger
 
-    /// Creates the simulator with the default venues (MT4Server and CPlugin). Validates `configuration`.
+    /// Creates the simulator with the default venues (MT4Server, CPlugin and Magnr). Validates `configuration`.
     public convenience init(configuration: VenueSimulatorConfiguration, logger: Logger) throws(VenueSimulatorError) {
         try configuration.validate()
         let mt4Server = MT4ServerSimulator(
@@ -31,7 +31,10 @@ public final class VenueSimulator: Service, Sendable {
         let cplugin = CPluginSimulator(
             configuration: configuration.cplugin, host: configuration.host, seed: configuration.seed,
             tickInterval: configuration.tickInterval, logger: logger)
-        try self.init(configuration: configuration, venues: [mt4Server, cplugin], logger: logger)
+        let magnr = MagnrSimulator(
+            configuration: configuration.magnr, host: configuration.host, seed: configuration.seed,
+            tickInterval: configuration.tickInterval, logger: logger)
+        try self.init(configuration: configuration, venues: [mt4Server, cplugin, magnr], logger: logger)
     }
 
     /// Creates the simulator serving `venues` (names must be unique and not `admin`).
@@ -60,6 +63,11 @@ public final class VenueSimulator: Service, Sendable {
     /// The CPlugin venue, when it is one of ``venues``.
     public var cplugin: CPluginSimulator? {
         self.venues.lazy.compactMap { $0 as? CPluginSimulator }.first
+    }
+
+    /// The Magnr venue, when it is one of ``venues``.
+    public var magnr: MagnrSimulator? {
+        self.venues.lazy.compactMap { $0 as? MagnrSimulator }.first
     }
 
     /// Waits until every listener is bound and returns the bound addresses.

@@ -14,6 +14,9 @@ public import Foundation
 ///   `VENUE_SIM_CPLUGIN_CLIENT_SECRET`, secret), `cplugin.tokenLifetime` (`--cplugin-token-ttl`, default 3600 s),
 ///   `cplugin.keepAliveInterval` (`--cplugin-keep-alive-ms`, default 15 s); the other keys in
 ///   ``CPluginSimulatorConfiguration``
+/// - `magnr.port` (`--magnr-port`, default 8803), `magnr.privateKey` (`--magnr-private-key` or
+///   `VENUE_SIM_MAGNR_PRIVATE_KEY`, secret), `magnr.fillDelay` (`--magnr-fill-delay-ms`, default 300 ms); the other
+///   keys in ``MagnrSimulatorConfiguration``
 public struct VenueSimulatorConfiguration: Sendable {
     /// Address every listener binds to.
     public var host = "127.0.0.1"
@@ -27,6 +30,8 @@ public struct VenueSimulatorConfiguration: Sendable {
     public var mt4Server = MT4ServerSimulatorConfiguration()
     /// The CPlugin WebAPI venue.
     public var cplugin = CPluginSimulatorConfiguration()
+    /// The Magnr venue.
+    public var magnr = MagnrSimulatorConfiguration()
 
     /// Creates the defaults for local development.
     public init() {}
@@ -37,6 +42,7 @@ public struct VenueSimulatorConfiguration: Sendable {
         configuration.adminPort = 0
         configuration.mt4Server.port = 0
         configuration.cplugin.port = 0
+        configuration.magnr.port = 0
         return configuration
     }
 
@@ -52,8 +58,10 @@ public struct VenueSimulatorConfiguration: Sendable {
         }
         try self.mt4Server.validate()
         try self.cplugin.validate()
+        try self.magnr.validate()
         let ports = [
             ("adminPort", self.adminPort), ("mt4Server.port", self.mt4Server.port), ("cplugin.port", self.cplugin.port),
+            ("magnr.port", self.magnr.port),
         ]
         for (index, (name, port)) in ports.enumerated() where port != 0 {
             for (otherName, otherPort) in ports[(index + 1)...] where otherPort == port {

@@ -20,7 +20,7 @@ public struct VenueSimulatorListener: Sendable, Hashable, CustomStringConvertibl
 public struct VenueSimulatorListeners: Sendable, Hashable {
     /// The admin API.
     public var admin: VenueSimulatorListener
-    /// Each venue's listener, by venue name (`mt4server`, `cplugin`).
+    /// Each venue's listener, by venue name (`mt4server`, `cplugin`, `magnr`).
     public var venues: [String: VenueSimulatorListener]
 
     /// The MT4Server venue's listener.
@@ -28,6 +28,9 @@ public struct VenueSimulatorListeners: Sendable, Hashable {
 
     /// The CPlugin venue's listener (REST, OAuth2 token endpoint and SignalR hub on one port).
     public var cplugin: VenueSimulatorListener? { self.venues["cplugin"] }
+
+    /// The Magnr venue's listener.
+    public var magnr: VenueSimulatorListener? { self.venues["magnr"] }
 
     /// Creates the set.
     public init(admin: VenueSimulatorListener, venues: [String: VenueSimulatorListener]) {

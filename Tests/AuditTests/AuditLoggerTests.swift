@@ -19,18 +19,11 @@ private func executable(_ name: String) throws -> URL {
 }
 
 /// Starts the `audit-logger` executable against `bootstrap`, writing to `database`.
-private func startAuditLogger(bootstrap: String, database: String, log: URL) throws -> Process {
-    let process = Process()
-    process.executableURL = try executable("audit-logger")
-    process.arguments = ["--db", database, "--http-port", "0", "--batch-size", "500"]
-    process.environment = ProcessInfo.processInfo.environment.merging(["KAFKA_BROKERS": bootstrap]) { _, new in new }
-    if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
-    let handle = try FileHandle(forWritingTo: log)
-    try handle.seekToEnd()
-    process.standardError = handle
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    return process
+private func startAuditLogger(bootstrap: String, database: String, log: URL) throws -> ChildProcess {
+    try ChildProcess(
+        try executable("audit-logger").path, ["--db", database, "--http-port", "0", "--batch-size", "500"],
+        environment: ProcessInfo.processInfo.environment.merging(["KAFKA_BROKERS": bootstrap]) { _, new in new },
+        stderr: .appending(log.path))
 }
 
 @Suite(.timeLimit(.minutes(3)))
@@ -50,8 +43,8 @@ struct AuditLoggerTests {
         let producer = try KafkaProducer(configuration: settings, logger: logger)
         let total = 30_000
         try await withRunningServices([producer], logger: logger) {
-            var first: Process? = try startAuditLogger(bootstrap: kafka.bootstrapServers, database: database, log: log)
-            defer { if let first, first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+            let first = try startAuditLogger(bootstrap: kafka.bootstrapServers, database: database, log: log)
+            defer { first.signal(SIGKILL) }
             // A stream of fills over every partition, produced while the logger runs (paced: 200 every 10 ms, so it
             // lasts well beyond the moment of the kill).
             let produced = Mutex(0)
@@ -82,24 +75,22 @@ struct AuditLoggerTests {
                 ((try? await reader().count()) ?? 0) >= 3000
             }
             #expect(started)
-            kill(first!.processIdentifier, SIGKILL)
-            first!.waitUntilExit()
-            first = nil
+            first.signal(SIGKILL)
+            #expect(await first.wait() == 128 + SIGKILL)
             let producedAtKill = produced.withLock { $0 }
             #expect(producedAtKill < total, "killed in the middle of the stream (\(producedAtKill) of \(total) produced)")
             try await stream.value
 
             let second = try startAuditLogger(bootstrap: kafka.bootstrapServers, database: database, log: log)
-            defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+            defer { second.signal(SIGKILL) }
             let complete = try await eventually(timeout: .seconds(90), interval: .milliseconds(100)) {
                 ((try? await reader().count()) ?? 0) >= Int64(total)
             }
             let stored = try await reader().count()
             let tail = String(String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self).suffix(2000))
             #expect(complete, "stored \(stored) of \(total); log: \(tail)")
-            second.terminate()
-            second.waitUntilExit()
-            #expect(second.terminationStatus == 0)
+            second.signal(SIGTERM)
+            #expect(await second.wait(timeout: .seconds(30)) == 0)
 
             // Every offset of every partition exactly once: no gap, no duplicate.
             let store = try reader()

@@ -1,20 +1,13 @@
 import AuditStore
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 /// Runs `python3 -c script args…` (Python's own sqlite3 module: an outside writer editing the database file).
-func python(_ script: String, _ arguments: [String]) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+func python(_ script: String, _ arguments: [String]) async throws -> (Int32, String) {
+    let (status, output) = try await ChildProcess.run("python3", ["-c", script] + arguments, includeErrors: true)
+    return (status, String(decoding: output, as: UTF8.self))
 }
 
 func temporaryDatabase() -> String {
@@ -79,7 +72,7 @@ struct AuditStoreTests {
         _ = try await store.append(sampleRecords(30))
         #expect(try await store.verify() == .intact(rows: 30))
         // Someone with access to the file changes a fill price in row 17.
-        let (status, output) = try python("""
+        let (status, output) = try await python("""
             import sqlite3, sys
             db = sqlite3.connect(sys.argv[1])
             db.execute("UPDATE audit_records SET payload = replace(payload, 'filled', 'rejected') WHERE id = 17")

@@ -214,6 +214,9 @@ struct VenueConfigurationFileTests {
             (#"{"venues": [{"id": "c", "protocol": "cplugin", "endpoint": "http://x", "cplugin": {"tradePlatform": "nope", "login": 1, "clientId": "c"}, "symbols": ["EURUSD"], "secrets": {"clientSecret": {"env": "S"}}}]}"#, "GUID"),
             (#"{"venues": [{"id": "c", "protocol": "cplugin", "endpoint": "http://x", "cplugin": {"tradePlatform": "00000000-0000-0000-0000-000000000001", "login": 1, "clientId": "c"}, "secrets": {"clientSecret": {"env": "S"}}}]}"#, "symbols"),
             (#"{"venues": [{"id": "c", "protocol": "cplugin", "endpoint": "http://x", "cplugin": {"tradePlatform": "00000000-0000-0000-0000-000000000001", "login": 1, "clientId": "c"}, "symbols": ["EURUSD"]}]}"#, "clientSecret"),
+            (#"{"venues": [{"id": "m", "protocol": "magnr", "endpoint": "http://x", "secrets": {"privateKey": {"env": "P"}}}]}"#, "magnr object"),
+            (#"{"venues": [{"id": "m", "protocol": "magnr", "endpoint": "http://x", "magnr": {"publicKey": "p", "leverage": 3}, "secrets": {"privateKey": {"env": "P"}}}]}"#, "leverage"),
+            (#"{"venues": [{"id": "m", "protocol": "magnr", "endpoint": "http://x", "magnr": {"publicKey": "p"}}]}"#, "privateKey"),
         ]
         for (json, expected) in cases {
             let error = #expect(throws: VenueConfigurationError.self) { _ = try VenueConfigurationFile.parse(Data(json.utf8)) }
@@ -223,7 +226,7 @@ struct VenueConfigurationFileTests {
 }
 
 extension VenueConfigurationFileTests {
-    @Test func theDevelopmentConfigurationIsValidAndHasACPluginVenue() throws {
+    @Test func theDevelopmentConfigurationIsValidWithItsCPluginAndMagnrVenues() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("dev/venues.json")
         let file = try VenueConfigurationFile.load(from: url)
@@ -232,6 +235,10 @@ extension VenueConfigurationFileTests {
         #expect(cplugin.cplugin?.login == 1001)
         #expect(cplugin.cplugin?.tradePlatform == "00000000-0000-0000-0000-000000000001")
         #expect(cplugin.secrets["clientSecret"] == .environment("CPLUGIN_SIM_CLIENT_SECRET"))
+        let magnr = try #require(file.venue("magnr-sim"))
+        #expect(magnr.protocol == .magnr)
+        #expect(magnr.magnr?.publicKey == "sim-magnr-pub")
+        #expect(magnr.secrets["privateKey"] == .environment("MAGNR_SIM_PRIVATE_KEY"))
     }
 }
 

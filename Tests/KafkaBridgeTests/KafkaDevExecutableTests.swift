@@ -2,6 +2,7 @@ import EmbeddedKafka
 import Foundation
 import KafkaBridge
 import Messages
+import TestSupport
 import Testing
 
 /// End to end against the `kafka-dev` executable itself, as `make run` starts it.
@@ -11,45 +12,36 @@ struct KafkaDevExecutableTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Starts `kafka-dev --port 0` and returns the process and the bootstrap address it printed.
-    private func startKafkaDev() throws -> (Process, String) {
+    private func startKafkaDev() async throws -> (ChildProcess, String) {
         let candidates = [".build/debug/kafka-dev", ".build/release/kafka-dev"].map {
             Self.repositoryRoot.appendingPathComponent($0)
         }
         let executable = try #require(
             candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
             "kafka-dev is not built: run `swift build` (make test does) before `swift test`")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["--port", "0", "--log-level", "warning"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var collected = Data()
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            collected.append(chunk)
-            if let line = String(decoding: collected, as: UTF8.self).split(separator: "\n").first(where: { $0.hasPrefix("bootstrap=") }) {
-                return (process, String(line.dropFirst("bootstrap=".count)))
-            }
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("kafka-dev-\(UUID()).out")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let process = try ChildProcess(executable.path, ["--port", "0", "--log-level", "warning"], stdout: .file(output.path))
+        var bootstrap: String?
+        var printed = ""
+        _ = try await eventually(timeout: .seconds(30), interval: .milliseconds(20)) {
+            printed = String(decoding: (try? Data(contentsOf: output)) ?? Data(), as: UTF8.self)
+            bootstrap = printed.split(separator: "\n").first { $0.hasPrefix("bootstrap=") }
+                .map { String($0.dropFirst("bootstrap=".count)) }
+            return bootstrap != nil || !process.isRunning
         }
-        process.terminate()
-        Issue.record("kafka-dev printed no bootstrap line: \(String(decoding: collected, as: UTF8.self))")
-        throw CancellationError()
+        guard let bootstrap else {
+            process.signal(SIGKILL)
+            Issue.record("kafka-dev printed no bootstrap line: \(printed)")
+            throw CancellationError()
+        }
+        return (process, bootstrap)
     }
 
     /// `kcat -L`, as the README tells a newcomer to check: every catalogue topic with its partition count.
-    private func expectKcatListsTheCatalogue(bootstrap: String) throws {
-        let kcat = Process()
-        kcat.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        kcat.arguments = ["kcat", "-b", bootstrap, "-L", "-J", "-m", "10"]
-        let output = Pipe()
-        kcat.standardOutput = output
-        try kcat.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        kcat.waitUntilExit()
-        try #require(kcat.terminationStatus == 0, "kcat -L failed (is kcat installed? `make setup` installs it)")
+    private func expectKcatListsTheCatalogue(bootstrap: String) async throws {
+        let (status, data) = try await ChildProcess.run("kcat", ["-b", bootstrap, "-L", "-J", "-m", "10"])
+        try #require(status == 0, "kcat -L failed (is kcat installed? `make setup` installs it)")
         struct Metadata: Decodable {
             struct Topic: Decodable {
                 struct Partition: Decodable { var partition: Int }
@@ -66,8 +58,8 @@ struct KafkaDevExecutableTests {
     }
 
     @Test func kafkaDevServesTheWholeCatalogueOnItsFixedAddressAndStopsOnSIGTERM() async throws {
-        let (process, bootstrap) = try self.startKafkaDev()
-        defer { if process.isRunning { process.terminate() } }
+        let (process, bootstrap) = try await self.startKafkaDev()
+        defer { process.signal(SIGKILL) }
         #expect(bootstrap.hasPrefix("127.0.0.1:"))
 
         var configuration = KafkaProducerConfiguration(bootstrapServers: [bootstrap])
@@ -92,11 +84,9 @@ struct KafkaDevExecutableTests {
             #expect(message.offset == ack.offset)
         }
 
-        try self.expectKcatListsTheCatalogue(bootstrap: bootstrap)
+        try await self.expectKcatListsTheCatalogue(bootstrap: bootstrap)
 
-        process.terminate()  // SIGTERM
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit)
-        #expect(process.terminationStatus == 0)
+        process.signal(SIGTERM)
+        #expect(await process.wait(timeout: .seconds(30)) == 0, "exits 0 on SIGTERM (not by a signal)")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Messages
+import TestSupport
 import Testing
 
 /// The examples under `schemas/examples/` against the Swift decoder and encoder, and the Swift encoder's output
@@ -41,7 +42,7 @@ import Testing
     }
 
     /// Re-encodes every valid example with Swift and validates the output with the Python contract script.
-    @Test func reencodedExamplesMatchTheSchemas() throws {
+    @Test func reencodedExamplesMatchTheSchemas() async throws {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("tradewire-reencoded-\(UUID().uuidString.lowercased())")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -51,7 +52,7 @@ import Testing
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try encoded.write(to: folder.appendingPathComponent(example.fileName))
         }
-        let result = try ContractScript.run(["--reencoded", directory.path])
+        let result = try await ContractScript.run(["--reencoded", directory.path])
         #expect(result.status == 0, "validate_schemas.py --reencoded failed:\n\(result.output)")
         #expect(result.output.contains("contract: "), "unexpected output:\n\(result.output)")
     }
@@ -61,23 +62,16 @@ import Testing
 enum ContractScript {
     static let setupHint = "python3 with the jsonschema and referencing packages is required: run `make setup`"
 
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Repo.contractScript.path] + arguments
-        process.currentDirectoryURL = Repo.root
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
+    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let result: (status: Int32, output: Data)
         do {
-            try process.run()
+            result = try await ChildProcess.run(
+                "python3", [Repo.contractScript.path] + arguments, directory: Repo.root.path, includeErrors: true)
         } catch {
             Issue.record("cannot start python3 (\(error)); \(self.setupHint)")
             throw error
         }
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        let status = process.terminationStatus
+        let (status, output) = (result.status, String(decoding: result.output, as: UTF8.self))
         if status == 127 || status == 3 {
             Issue.record("\(self.setupHint)\n\(output)")
         }

@@ -9,11 +9,11 @@ import Testing
 import VenueSimulator
 
 /// A built executable of this package, started with its standard error in a file.
-private final class RunningExecutable: @unchecked Sendable {
+private final class RunningExecutable: Sendable {
     static let root = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    let process = Process()
+    let process: ChildProcess
     let errorLog: URL
 
     static func path(_ name: String) throws -> URL {
@@ -25,13 +25,10 @@ private final class RunningExecutable: @unchecked Sendable {
 
     init(_ name: String, _ arguments: [String], environment: [String: String], directory: URL) throws {
         self.errorLog = directory.appendingPathComponent("\(name).stderr")
-        _ = FileManager.default.createFile(atPath: self.errorLog.path, contents: nil)
-        self.process.executableURL = try Self.path(name)
-        self.process.arguments = arguments
-        self.process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        self.process.standardError = try FileHandle(forWritingTo: self.errorLog)
-        self.process.standardOutput = FileHandle.nullDevice
-        try self.process.run()
+        self.process = try ChildProcess(
+            try Self.path(name).path, arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new },
+            stderr: .file(self.errorLog.path))
     }
 
     var stderr: String { (try? String(contentsOf: self.errorLog, encoding: .utf8)) ?? "" }
@@ -51,32 +48,21 @@ private final class RunningExecutable: @unchecked Sendable {
 
     /// Sends SIGTERM and waits up to `timeout` for the exit; returns the exit status (nil: still running, then killed).
     func terminate(timeout: Duration = .seconds(20)) async throws -> Int32? {
-        self.process.terminate()
+        self.process.signal(SIGTERM)
         let exited = try await eventually(timeout: timeout, interval: .milliseconds(50)) { !self.process.isRunning }
         guard exited else {
-            kill(self.process.processIdentifier, SIGKILL)
+            self.process.signal(SIGKILL)
             return nil
         }
-        return self.process.terminationStatus
+        return await self.process.wait()
     }
 }
 
 /// Runs `tradewire` with `arguments` to completion; returns its exit status and standard output.
 private func tradewire(_ arguments: [String]) async throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = try RunningExecutable.path("tradewire")
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        do { try process.run() } catch {
-            process.terminationHandler = nil
-            continuation.resume(throwing: error)
-        }
-    }
-    return (status, String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    let (status, output) = try await ChildProcess.run(
+        try RunningExecutable.path("tradewire").path, arguments, includeErrors: true)
+    return (status, String(decoding: output, as: UTF8.self))
 }
 
 /// The executables as `make run` starts them, driven by the `tradewire` CLI as the README shows.
@@ -116,7 +102,7 @@ struct ExecutablesTests {
                 "audit-logger", ["--db", database, "--http-port", "0"], environment: environment, directory: directory)
             let all = [broker, executor, ticks, audit]
             defer {
-                for service in all where service.process.isRunning { kill(service.process.processIdentifier, SIGKILL) }
+                for service in all { service.process.signal(SIGKILL) }
             }
             let port = try #require(try await executor.operationsPort(), "order-executor logged its port: \(executor.stderr)")
             let healthy = try await eventually(timeout: .seconds(30), interval: .milliseconds(100)) {

@@ -165,7 +165,7 @@ struct Executor: Sendable {
 }
 
 func venueFile(
-    mt4Port: Int, requestTimeoutMs: Int, demoSymbols: [String]? = nil, cpluginPort: Int? = nil
+    mt4Port: Int, requestTimeoutMs: Int, demoSymbols: [String]? = nil, cpluginPort: Int? = nil, magnrPort: Int? = nil
 ) throws -> VenueConfigurationFile {
     let symbols = demoSymbols.map { list in #""symbols": [\#(list.map { "\"\($0)\"" }.joined(separator: ", "))],"# } ?? ""
     // The CPlugin venue as dev/venues.json configures it, on the simulator's port.
@@ -177,6 +177,15 @@ func venueFile(
           "requestTimeoutMs": \(requestTimeoutMs), "secrets": {"clientSecret": {"env": "CPLUGIN_SIM_CLIENT_SECRET"}}}
         """
     } ?? ""
+    // The Magnr venue as dev/venues.json configures it.
+    let magnr = magnrPort.map { port in
+        """
+        ,{"id": "magnr-sim", "protocol": "magnr", "endpoint": "http://127.0.0.1:\(port)",
+          "magnr": {"publicKey": "sim-magnr-pub", "exchange": "Bitstamp", "leverage": 10},
+          "symbols": ["BTCUSD"], "limits": {"maxQuantity": "5"},
+          "requestTimeoutMs": \(requestTimeoutMs), "secrets": {"privateKey": {"env": "MAGNR_SIM_PRIVATE_KEY"}}}
+        """
+    } ?? ""
     return try VenueConfigurationFile.parse(Data("""
         {"venues": [
           {"id": "mt4-demo", "protocol": "mt4server", "endpoint": "http://127.0.0.1:\(mt4Port)", "broker": "demo", \(symbols)
@@ -185,13 +194,14 @@ func venueFile(
           {"id": "mt4-ava", "protocol": "mt4server", "endpoint": "http://127.0.0.1:\(mt4Port)", "broker": "ava",
            "requestTimeoutMs": \(requestTimeoutMs), "secrets": {"apiKey": {"env": "MT4_AVA_API_KEY"}}}
           \(cplugin)
+          \(magnr)
         ]}
         """.utf8))
 }
 
 /// Starts broker, simulator, auth-token-broker, collector and producer; runs `body`; stops them.
 func withInfrastructure(
-    requestTimeoutMs: Int = 5000, demoSymbols: [String]? = nil, cplugin: Bool = false,
+    requestTimeoutMs: Int = 5000, demoSymbols: [String]? = nil, cplugin: Bool = false, magnr: Bool = false,
     _ body: (Infrastructure) async throws -> Void
 ) async throws {
     let logs = LogCapture()
@@ -203,7 +213,8 @@ func withInfrastructure(
         let mt4Port = listeners.mt4Server!.port
         let venues = try venueFile(
             mt4Port: mt4Port, requestTimeoutMs: requestTimeoutMs, demoSymbols: demoSymbols,
-            cpluginPort: cplugin ? listeners.venues["cplugin"]?.port : nil)
+            cpluginPort: cplugin ? listeners.venues["cplugin"]?.port : nil,
+            magnrPort: magnr ? listeners.venues["magnr"]?.port : nil)
         var configuration = AuthTokenBrokerConfiguration(
             venues: venues, stateDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("e2e-atb-\(UUID())"),
             bootstrapServers: [kafka.bootstrapServers])
@@ -217,7 +228,7 @@ func withInfrastructure(
             producer: try KafkaProducer(configuration: producerSettings, logger: brokerLogger),
             environment: [
                 "MT4_DEMO_API_KEY": simulatorAPIKey, "MT4_AVA_API_KEY": simulatorAPIKey,
-                "CPLUGIN_SIM_CLIENT_SECRET": "sim-cplugin-secret",
+                "CPLUGIN_SIM_CLIENT_SECRET": "sim-cplugin-secret", "MAGNR_SIM_PRIVATE_KEY": "sim-magnr-priv",
             ], logger: brokerLogger)
         let collector = try TopicCollector(bootstrap: kafka.bootstrapServers, topics: TopicCatalogue.all, logger: quiet)
         let producer = try KafkaProducer(configuration: producerSettings, logger: quiet)

@@ -1,5 +1,6 @@
 import Foundation
 import Messages
+import Synchronization
 import TestSupport
 import Testing
 import VenueCPlugin
@@ -86,7 +87,7 @@ struct CPluginClientTests {
 
     @Test func aLostAnswerIsRetriedWithTheSameKeyAndNeverTradesTwice() async throws {
         try await withSimulator { sim in
-            let (client, _) = try sim.client { $0.requestTimeout = .milliseconds(700) }
+            let (client, _) = try sim.client { $0.requestTimeout = .seconds(2) }
             _ = try await client.balance()
             // The venue books the order but withholds the answer: the client's deadline passes, it sends again with
             // the same key, and the venue answers from its idempotency cache.
@@ -107,7 +108,7 @@ struct CPluginClientTests {
 
     @Test func anUnkeyedLostAnswerIsUnknownAndNotResent() async throws {
         try await withSimulator { sim in
-            let (client, _) = try sim.client { $0.requestTimeout = .milliseconds(700) }
+            let (client, _) = try sim.client { $0.requestTimeout = .seconds(2) }
             _ = try await client.balance()
             try await sim.setFaults(#"{"hangOrders": true}"#)
             let outcome = await client.place(VenuePlaceRequest(
@@ -154,20 +155,28 @@ struct CPluginClientTests {
         }
     }
 
-    @Test func theTokenIsRefreshedBeforeExpiryAndOnceOn401() async throws {
+    @Test func theTokenIsRenewedSixtySecondsBeforeExpiryAndOnceOn401() async throws {
         try await withSimulator { sim in
-            try await sim.setFaults(#"{"tokenTTL": 3}"#)
-            let (client, tokens) = try sim.client { $0.tokenRefreshMargin = .seconds(2) }
+            // The cache's clock runs `offset` seconds ahead of the real one: expiry is tested without waiting.
+            let offset = ClockOffset()
+            let configuration = sim.configuration()
+            let tokens = VenueTokenCache(
+                refreshMargin: configuration.tokenRefreshMargin, now: { Date().addingTimeInterval(offset.seconds) }
+            ) { () async throws(VenueError) in
+                try await CPluginLogin.login(configuration: configuration, clientSecret: VenueSecret(SimDefaults.clientSecret))
+            }
+            let client = try CPluginClient(venueID: "cplugin-test", configuration: configuration, tokens: tokens, logger: testLogger)
             _ = try await client.balance()
             #expect(await tokens.loginCount == 1)
+            offset.seconds = 3_000  // 50 minutes into a 3600 s token: still valid
             _ = try await client.balance()
             #expect(await tokens.loginCount == 1, "a valid token is reused")
-            try await Task.sleep(for: .milliseconds(1_200))
+            offset.seconds = 3_545  // 55 s before expiry: inside the 60 s margin
             _ = try await client.balance()
-            #expect(await tokens.loginCount == 2, "renewed when it came within the margin of expiry")
+            #expect(await tokens.loginCount == 2, "renewed within 60 s of expires_in")
+            offset.seconds = 0
 
             // Revoked at the venue: the 401 fetches a new token once and the call succeeds.
-            try await sim.setFaults(#"{"tokenTTL": null}"#)
             try await sim.setFaults(#"{"expireTokens": true}"#)
             #expect(try await client.balance() == 10_000)
             #expect(await tokens.loginCount == 3)
@@ -202,5 +211,14 @@ struct CPluginClientTests {
             #expect(quote.bid > 0 && quote.bid < quote.ask)
             #expect(quote.venueTime != nil)
         }
+    }
+}
+
+/// How far a test clock runs ahead of the real one.
+final class ClockOffset: Sendable {
+    private let value = Mutex<TimeInterval>(0)
+    var seconds: TimeInterval {
+        get { self.value.withLock { $0 } }
+        set { self.value.withLock { $0 = newValue } }
     }
 }

@@ -39,13 +39,13 @@ struct CPluginHubTests {
                 !first.quotes("EURUSD").isEmpty && !second.quotes("USDJPY").isEmpty
             })
             #expect(try await sim.status()["openHubConnections"] == 1)
+            #expect(try await sim.status()["subscribeCalls"] == 2)
             second.stop()
-            // Once UnsubscribeFromTicks went out, the hub stops pushing USDJPY; EURUSD keeps flowing.
-            try await Task.sleep(for: .milliseconds(300))
-            let (eurBefore, jpyBefore) = (first.quotes("EURUSD").count, second.quotes("USDJPY").count)
-            try await Task.sleep(for: .milliseconds(500))
-            #expect(first.quotes("EURUSD").count > eurBefore)
-            #expect(second.quotes("USDJPY").count == jpyBefore)
+            // The end of a stream unsubscribes its symbol on the shared connection; the other symbol keeps flowing.
+            #expect(try await eventually { try await sim.status()["unsubscribeCalls"] == 1 })
+            let eurBefore = first.quotes("EURUSD").count
+            #expect(try await eventually { first.quotes("EURUSD").count > eurBefore })
+            #expect(try await sim.status()["openHubConnections"] == 1)
         }
     }
 
@@ -83,6 +83,23 @@ struct CPluginHubTests {
                 try await sim.requests(matching: "/hubs/mt4/v1").filter { ($0["path"] as? String)?.hasSuffix("/negotiate") == false }.count >= 2
             })
             #expect(recorder.events.contains { if case .disconnected(symbol: "NOSUCH", _) = $0 { true } else { false } })
+        }
+    }
+
+    @Test func whileTheHubIsDownQuotesComeFromTickInfoLast() async throws {
+        try await withSimulator { sim in
+            // A hub path that does not exist: every connection attempt fails, REST still answers.
+            let (client, _) = try sim.client {
+                $0.hubPath = "/hubs/mt4/none"
+                $0.quoteFallbackAfter = .milliseconds(300)
+                $0.quoteFallbackInterval = .milliseconds(200)
+            }
+            let recorder = EventRecorder(client.marketEvents(for: ["USDJPY"]))
+            defer { recorder.stop() }
+            #expect(try await eventually { recorder.quotes("USDJPY").count >= 2 })
+            #expect(!recorder.events.contains(.connected(symbol: "USDJPY")), "the hub never came up")
+            #expect(try await sim.requests(matching: "TickInfoLast/USDJPY").count >= 2)
+            #expect(recorder.quotes("USDJPY").allSatisfy { $0.bid < $0.ask })
         }
     }
 }

@@ -1,8 +1,5 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
-import NIOCore
-import NIOHTTP1
 import ServiceLifecycle
 import Synchronization
 import TestSupport
@@ -51,41 +48,14 @@ struct CPluginHarness: Sendable {
         return (client, tokens)
     }
 
-    /// `POST /cplugin/faults` with a JSON object (settings or `{"action": …}`).
-    func setFaults(_ json: String) async throws {
-        let status = try await self.adminCall(.POST, "cplugin/faults", body: json).status
-        try #require(status == 200, "setting faults failed: HTTP \(status)")
-    }
+    /// The admin API of the CPlugin venue.
+    var cplugin: SimulatorAdmin { SimulatorAdmin(base: self.admin, venue: "cplugin") }
 
-    /// `GET /cplugin/<what>` as a JSON array of objects.
-    func adminList(_ what: String) async throws -> [[String: Any]] {
-        let (_, body) = try await self.adminCall(.GET, "cplugin/\(what)", body: nil)
-        return try #require(try JSONSerialization.jsonObject(with: body) as? [[String: Any]])
-    }
-
-    /// `GET /cplugin/status`.
-    func status() async throws -> [String: Int] {
-        let (_, body) = try await self.adminCall(.GET, "cplugin/status", body: nil)
-        return try #require(try JSONSerialization.jsonObject(with: body) as? [String: Int])
-    }
-
-    /// Requests the venue received for paths containing `fragment`.
+    func setFaults(_ json: String) async throws { try await self.cplugin.setFaults(json) }
+    func adminList(_ what: String) async throws -> [[String: Any]] { try await self.cplugin.list(what) }
+    func status() async throws -> [String: Int] { try await self.cplugin.status() }
     func requests(matching fragment: String, method: String? = nil) async throws -> [[String: Any]] {
-        try await self.adminList("requests").filter { entry in
-            (entry["path"] as? String)?.contains(fragment) == true && (method == nil || entry["method"] as? String == method)
-        }
-    }
-
-    private func adminCall(_ method: HTTPMethod, _ path: String, body: String?) async throws -> (status: Int, body: Data) {
-        var request = HTTPClientRequest(url: self.admin.appendingPathComponent(path).absoluteString)
-        request.method = method
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
-        let data = try await response.body.collect(upTo: 8 << 20)
-        return (Int(response.status.code), Data(data.readableBytesView))
+        try await self.cplugin.requests(matching: fragment, method: method)
     }
 }
 

@@ -1,8 +1,5 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
-import NIOCore
-import NIOHTTP1
 import ServiceLifecycle
 import TestSupport
 import Testing
@@ -34,35 +31,13 @@ struct SimulatorHarness: Sendable {
         return (client, tokens)
     }
 
-    /// `POST /mt4server/faults` with a JSON object.
-    func setFaults(_ json: String) async throws {
-        let status = try await self.adminCall(.POST, "mt4server/faults", body: json).status
-        try #require(status == 200, "setting faults failed: HTTP \(status)")
-    }
+    /// The admin API of the MT4Server venue.
+    var mt4server: SimulatorAdmin { SimulatorAdmin(base: self.admin, venue: "mt4server") }
 
-    /// `GET /mt4server/<what>` as a JSON array of objects.
-    func adminList(_ what: String) async throws -> [[String: Any]] {
-        let (_, body) = try await self.adminCall(.GET, "mt4server/\(what)", body: nil)
-        return try #require(try JSONSerialization.jsonObject(with: body) as? [[String: Any]])
-    }
-
-    /// Requests the venue received for paths containing `fragment`.
+    func setFaults(_ json: String) async throws { try await self.mt4server.setFaults(json) }
+    func adminList(_ what: String) async throws -> [[String: Any]] { try await self.mt4server.list(what) }
     func requests(matching fragment: String, method: String? = nil) async throws -> [[String: Any]] {
-        try await self.adminList("requests").filter { entry in
-            (entry["path"] as? String)?.contains(fragment) == true && (method == nil || entry["method"] as? String == method)
-        }
-    }
-
-    private func adminCall(_ method: HTTPMethod, _ path: String, body: String?) async throws -> (status: Int, body: Data) {
-        var request = HTTPClientRequest(url: self.admin.appendingPathComponent(path).absoluteString)
-        request.method = method
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
-        let data = try await response.body.collect(upTo: 8 << 20)
-        return (Int(response.status.code), Data(data.readableBytesView))
+        try await self.mt4server.requests(matching: fragment, method: method)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 import VenueMagnr
 
@@ -7,17 +8,11 @@ import VenueMagnr
 @Suite
 struct MagnrSigningTests {
     /// Runs the seed's shell recipe: `echo -n "$TONCE$PUBKEY$DATA" | openssl dgst -sha512 -hmac "$PRIVKEY" -binary | base64`.
-    private func openssl(tonce: Int64, publicKey: String, privateKey: String, body: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sh", "-c", #"printf '%s' "$1$2$3" | openssl dgst -sha512 -hmac "$4" -binary | base64 -w 0"#,
-                             "sh", String(tonce), publicKey, body, privateKey]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "openssl is needed for this test (apt-get install openssl)")
+    private func openssl(tonce: Int64, publicKey: String, privateKey: String, body: String) async throws -> String {
+        let (status, data) = try await ChildProcess.run(
+            "sh", ["-c", #"printf '%s' "$1$2$3" | openssl dgst -sha512 -hmac "$4" -binary | base64 -w 0"#,
+                   "sh", String(tonce), publicKey, body, privateKey])
+        try #require(status == 0, "openssl is needed for this test (apt-get install openssl)")
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -26,8 +21,8 @@ struct MagnrSigningTests {
         (Int64(1_795_241_092_779), ""),
         (Int64(1_795_241_092_780), #"{"side":"sell","size":12.25,"exchange":"LOCAL","pair":"XBTUSD","take":"ü 100"}"#),
     ])
-    func theSignatureIsWhatTheSeedsShellRecipeComputes(tonce: Int64, body: String) throws {
-        let expected = try self.openssl(tonce: tonce, publicKey: "sim-magnr-pub", privateKey: "sim-magnr-priv", body: body)
+    func theSignatureIsWhatTheSeedsShellRecipeComputes(tonce: Int64, body: String) async throws {
+        let expected = try await self.openssl(tonce: tonce, publicKey: "sim-magnr-pub", privateKey: "sim-magnr-priv", body: body)
         let signature = MagnrSignature.signature(
             tonce: tonce, publicKey: "sim-magnr-pub", privateKey: "sim-magnr-priv", body: Array(body.utf8))
         #expect(signature == expected)

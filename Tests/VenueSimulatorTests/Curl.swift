@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The outcome of one `curl -s -i` run.
@@ -17,7 +18,7 @@ struct CurlResult: Sendable {
     var text: String { String(decoding: self.body, as: UTF8.self) }
 }
 
-/// Runs the real `curl` binary (via `/usr/bin/env`), so that the simulator is checked with a plain HTTP
+/// Runs the real `curl` binary (found in `PATH`), so that the simulator is checked with a plain HTTP
 /// client. Output goes to temporary files and the exit is awaited without blocking a thread.
 enum Curl {
     static func run(_ arguments: [String]) async throws -> CurlResult {
@@ -29,24 +30,10 @@ enum Curl {
             try? FileManager.default.removeItem(at: output)
             try? FileManager.default.removeItem(at: metrics)
         }
-        _ = FileManager.default.createFile(atPath: metrics.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["curl", "-s", "-i", "-o", output.path, "-w", "%{time_total}"] + arguments
-        let metricsHandle = try FileHandle(forWritingTo: metrics)
-        defer { try? metricsHandle.close() }
-        process.standardOutput = metricsHandle
-        process.standardError = FileHandle.nullDevice
-        let exitCode: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
+        // ChildProcess, not Foundation's Process: see its documentation (a crash of Process.run on Linux).
+        let child = try ChildProcess(
+            "curl", ["-s", "-i", "-o", output.path, "-w", "%{time_total}"] + arguments, stdout: .file(metrics.path))
+        let exitCode = await child.wait()
         if exitCode == 127 {
             Issue.record("curl is not installed (apt-get install curl): these conformance tests need the real binary")
             throw CancellationError()

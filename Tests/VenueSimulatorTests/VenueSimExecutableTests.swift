@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The `venue-sim` executable: prints its listeners, serves, and exits 0 on SIGTERM.
@@ -21,27 +22,20 @@ struct VenueSimExecutableTests {
     }
 
     @Test func printsOneLinePerListenerServesAndStopsCleanlyOnSIGTERM() async throws {
-        let process = Process()
-        process.executableURL = try Self.executable()
-        process.arguments = [
-            "--admin-port", "0", "--mt4-port", "0", "--cplugin-port", "0", "--log-level", "warning", "--mt4-token-ttl",
-            "120", "--cplugin-token-ttl", "90",
-        ]
-        process.environment = ["VENUE_SIM_MT4_API_KEY": "env-key", "VENUE_SIM_CPLUGIN_CLIENT_SECRET": "env-secret"]
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("venue-sim-\(UUID()).out")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: output) }
-        let handle = try FileHandle(forWritingTo: output)
-        defer { try? handle.close() }
-        process.standardOutput = handle
-        process.standardError = FileHandle.nullDevice
-        let exit = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { finished in
-            exit.continuation.yield(finished.terminationStatus)
-            exit.continuation.finish()
-        }
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
+        let process = try ChildProcess(
+            try Self.executable().path,
+            [
+                "--admin-port", "0", "--mt4-port", "0", "--cplugin-port", "0", "--magnr-port", "0", "--log-level",
+                "warning", "--mt4-token-ttl", "120", "--cplugin-token-ttl", "90", "--magnr-fill-delay-ms", "0",
+            ],
+            environment: [
+                "VENUE_SIM_MT4_API_KEY": "env-key", "VENUE_SIM_CPLUGIN_CLIENT_SECRET": "env-secret",
+                "VENUE_SIM_MAGNR_PRIVATE_KEY": "env-magnr-key",
+            ],
+            stdout: .file(output.path))
+        defer { process.signal(SIGKILL) }
 
         var lines: [String: String] = [:]
         let printed = try await eventually(timeout: .seconds(20)) {
@@ -51,6 +45,7 @@ struct VenueSimExecutableTests {
                 if parts.count == 2 { lines[String(parts[0])] = String(parts[1]) }
             }
             return lines["admin"] != nil && lines["mt4server"] != nil && lines["cplugin"] != nil
+                && lines["magnr"] != nil
         }
         try #require(printed, "venue-sim printed \(lines)")
         let venue = try #require(lines["mt4server"])
@@ -70,14 +65,26 @@ struct VenueSimExecutableTests {
         #expect(grant.status == 200)
         let answer = try JSONSerialization.jsonObject(with: grant.body) as? [String: Any]
         #expect(answer?["expires_in"] as? Int == 90, "--cplugin-token-ttl sets expires_in")
+        let magnr = try #require(lines["magnr"])
+        #expect(magnr.hasPrefix("127.0.0.1:") && ![venue, cplugin].contains(magnr))
+        let defaultKey = try await Curl.run(
+            try await magnrArguments(base: "http://\(magnr)", "POST", "/api/v1/trades/", json: magnrTrade()))
+        #expect(defaultKey.status == 401, "the environment's private key replaces the default")
+        let created = try await Curl.run(
+            try await magnrArguments(
+                base: "http://\(magnr)", "POST", "/api/v1/trades/", json: magnrTrade(), privateKey: "env-magnr-key"))
+        #expect(created.status == 201 && created.text == #"{"id":1001}"#)
+        let trade = try await Curl.run(
+            try await magnrArguments(
+                base: "http://\(magnr)", "GET", "/api/v1/trades/1001/", privateKey: "env-magnr-key"))
+        #expect(trade.text.contains(#""status":"open""#), "--magnr-fill-delay-ms 0 fills at once: \(trade.text)")
         let adminAddress = try #require(lines["admin"])
         let admin = try await Curl.run(["http://\(adminAddress)/mt4server/faults"])
         #expect(admin.status == 200)
+        let magnrStatus = try await Curl.run(["http://\(adminAddress)/magnr/status"])
+        #expect(magnrStatus.status == 200 && magnrStatus.text.contains(#""signatureRejections":1"#))
 
-        process.terminate()  // SIGTERM
-        var status: Int32?
-        for await code in exit.stream { status = code }
-        #expect(status == 0)
-        #expect(process.terminationReason == .exit)
+        process.signal(SIGTERM)
+        #expect(await process.wait(timeout: .seconds(30)) == 0, "exits 0 on SIGTERM (not by a signal)")
     }
 }

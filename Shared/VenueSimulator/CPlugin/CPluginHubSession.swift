@@ -137,6 +137,7 @@ extension CPluginSimulator {
         }
         switch message {
         case .invocation(let invocationID, let target, let arguments):
+            self.hubCalls.withLock { $0[target, default: 0] += 1 }
             let outcome = self.invoke(target, arguments: arguments, session: &session)
             if let invocationID {
                 let completion: SignalRMessage

@@ -21,17 +21,17 @@ extension CPluginSimulator {
         if let text = request.queryParameter("negotiateVersion") {
             guard let requested = Int(text) else {
                 let message = "The client requested a non-integer protocol version."
-                return .json(200, CPluginJSON.object([("error", .string(message))]).text)
+                return .json(200, OrderedJSON.object([("error", .string(message))]).text)
             }
             guard requested >= 0 else {
                 let message =
                     "The client requested version '\(requested)', but the server does not support this version."
-                return .json(200, CPluginJSON.object([("error", .string(message))]).text)
+                return .json(200, OrderedJSON.object([("error", .string(message))]).text)
             }
             version = min(requested, 1)
         }
         let (connectionID, token) = self.hub.negotiate(version: version)
-        var members: [(String, CPluginJSON)] = [
+        var members: [(String, OrderedJSON)] = [
             ("negotiateVersion", .int(Int64(version))), ("connectionId", .string(connectionID)),
         ]
         if let token { members.append(("connectionToken", .string(token))) }
@@ -42,7 +42,7 @@ extension CPluginSimulator {
                     ("transferFormats", .array([.string("Text"), .string("Binary")])),
                 ])
             ])))
-        return .json(200, CPluginJSON.object(members).text)
+        return .json(200, OrderedJSON.object(members).text)
     }
 
     /// `/hubs/mt4/v1` without a WebSocket upgrade (or a refused upgrade): ASP.NET Core's dispatcher answers a

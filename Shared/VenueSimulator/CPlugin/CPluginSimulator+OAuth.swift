@@ -7,7 +7,7 @@ extension CPluginSimulator {
     /// URL is `http://` plus the request's `Host` header (the listener's address when there is none).
     func discoveryDocument(_ request: CPluginRequest) -> CPluginResponse {
         let base = "http://" + (request.authority ?? "\(self.host):\(self.boundPort)")
-        let document = CPluginJSON.object([
+        let document = OrderedJSON.object([
             ("issuer", .string(base)),
             ("token_endpoint", .string(base + "/connect/token")),
             ("grant_types_supported", .array([.string("client_credentials")])),
@@ -89,7 +89,7 @@ extension CPluginSimulator {
         }
         let lifetime = self.faults.settings.tokenTTL ?? self.configuration.tokenLifetime
         let token = self.tokens.issue(clientID: clientID, lifetime: lifetime)
-        let answer = CPluginJSON.object([
+        let answer = OrderedJSON.object([
             ("access_token", .string(token)),
             ("expires_in", .int(Int64(lifetime))),
             ("token_type", .string("Bearer")),
@@ -103,7 +103,7 @@ extension CPluginSimulator {
     ) -> CPluginResponse {
         var headers: HTTPFields = [.cacheControl: "no-store"]
         if basicChallenge { headers[.wwwAuthenticate] = "Basic" }
-        let body = CPluginJSON.object([("error", .string(error)), ("error_description", .string(description))])
+        let body = OrderedJSON.object([("error", .string(error)), ("error_description", .string(description))])
         return .json(status, body.text, headers: headers)
     }
 

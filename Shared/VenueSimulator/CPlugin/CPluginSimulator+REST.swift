@@ -18,7 +18,7 @@ extension CPluginSimulator {
     ///   quote (symbol names are case-sensitive), else `NotFound`.
     ///
     /// A path parameter that is not a number where the API expects one is `Validation`.
-    func read(_ endpoint: CPluginEndpoint) -> Result<(data: CPluginJSON, paging: CPluginPaging?), CPluginAPIError> {
+    func read(_ endpoint: CPluginEndpoint) -> Result<(data: OrderedJSON, paging: CPluginPaging?), CPluginAPIError> {
         do throws(CPluginAPIError) {
             if case .tradesGet(let limit, let cursor) = endpoint {
                 return .success(try self.tradesPage(limit: limit, cursor: cursor))
@@ -29,7 +29,7 @@ extension CPluginSimulator {
         }
     }
 
-    private func readData(_ endpoint: CPluginEndpoint) throws(CPluginAPIError) -> Result<CPluginJSON, CPluginAPIError> {
+    private func readData(_ endpoint: CPluginEndpoint) throws(CPluginAPIError) -> Result<OrderedJSON, CPluginAPIError> {
         let now = Date()
         switch endpoint {
         case .serverTime:
@@ -76,7 +76,7 @@ extension CPluginSimulator {
     /// `TradesGet[?limit=&cursor=]`: open trades after the cursor's ticket, at most `limit`, with paging when asked.
     private func tradesPage(
         limit limitText: String?, cursor: String?
-    ) throws(CPluginAPIError) -> (data: CPluginJSON, paging: CPluginPaging?) {
+    ) throws(CPluginAPIError) -> (data: OrderedJSON, paging: CPluginPaging?) {
         var after: Int32 = 0
         if let cursor {
             guard let data = Data(base64Encoded: cursor), let text = String(data: data, encoding: .utf8),
@@ -99,7 +99,7 @@ extension CPluginSimulator {
     }
 
     /// `MT4Trade` of `trade`: while open, `closePrice` is the current closing price and `profit` the floating profit.
-    func tradeJSON(_ trade: CPluginTrade) -> CPluginJSON {
+    func tradeJSON(_ trade: CPluginTrade) -> OrderedJSON {
         if trade.isOpen {
             let (price, profit) = self.valuation(of: trade)
             return CPluginDTO.trade(trade, closePrice: price, profit: profit)

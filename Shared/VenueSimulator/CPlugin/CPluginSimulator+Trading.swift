@@ -59,7 +59,7 @@ extension CPluginSimulator {
                 book.countReplay()
                 return (stored.envelope, false)
             }
-            let result: Result<CPluginJSON, CPluginAPIError>
+            let result: Result<OrderedJSON, CPluginAPIError>
             if platformKnown {
                 result = self.execute(bytes, book: &book, withheld: withhold)
             } else {
@@ -83,7 +83,7 @@ extension CPluginSimulator {
     /// Reads and executes one transaction against `book`; the `data` echo or the error.
     private func execute(
         _ bytes: [UInt8], book: inout CPluginBook, withheld: Bool
-    ) -> Result<CPluginJSON, CPluginAPIError> {
+    ) -> Result<OrderedJSON, CPluginAPIError> {
         let transaction: CPluginTradeTransaction
         switch CPluginTradeTransaction.parse(bytes) {
         case .success(let parsed): transaction = parsed
@@ -108,7 +108,7 @@ extension CPluginSimulator {
 
     private func openMarket(
         _ transaction: CPluginTradeTransaction, book: inout CPluginBook, withheld: Bool
-    ) throws(CPluginAPIError) -> CPluginJSON {
+    ) throws(CPluginAPIError) -> OrderedJSON {
         guard let side = transaction.tradeCommand.flatMap(CPluginSide.init(rawValue:)) else {
             throw .validation("OpenMarket needs tradeCommand Buy or Sell.")
         }
@@ -149,7 +149,7 @@ extension CPluginSimulator {
 
     private func closeMarket(
         _ transaction: CPluginTradeTransaction, book: inout CPluginBook
-    ) throws(CPluginAPIError) -> CPluginJSON {
+    ) throws(CPluginAPIError) -> OrderedJSON {
         guard let trade = book.trade(transaction.order), trade.isOpen,
             transaction.orderBy == 0 || transaction.orderBy == trade.login,
             transaction.symbol == nil || transaction.symbol == "" || transaction.symbol == trade.symbol.name

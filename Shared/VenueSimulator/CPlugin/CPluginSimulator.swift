@@ -37,6 +37,8 @@ public final class CPluginSimulator: SimulatedVenue {
     let book: Mutex<CPluginBook>
     let held = HeldResponses()
     let hub = CPluginHubRegistry()
+    /// Hub method calls received since start, by method name (`GET /cplugin/status`).
+    let hubCalls = Mutex<[String: Int]>([:])
     let startedAt = Date()
     private let listeningPort = Mutex(0)
 
@@ -114,6 +116,8 @@ public final class CPluginSimulator: SimulatedVenue {
             "openHubConnections": self.hub.openCount, "withheldResponses": self.held.count,
             "issuedTokens": self.tokens.issuedCount,
             "idempotentReplays": self.book.withLock { $0.idempotentReplays },
+            "subscribeCalls": self.hubCalls.withLock { $0["SubscribeToTicks"] ?? 0 },
+            "unsubscribeCalls": self.hubCalls.withLock { $0["UnsubscribeFromTicks"] ?? 0 },
         ]
     }
 

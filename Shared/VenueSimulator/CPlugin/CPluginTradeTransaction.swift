@@ -66,8 +66,8 @@ struct CPluginTradeTransaction: Sendable {
     }
 
     /// The echo: every member in the schema's order, prices rounded to `digits` (when the symbol is known).
-    func json(digits: Int?) -> CPluginJSON {
-        func price(_ value: Decimal) -> CPluginJSON {
+    func json(digits: Int?) -> OrderedJSON {
+        func price(_ value: Decimal) -> OrderedJSON {
             .number(digits.map { value.rounded(scale: $0) } ?? value)
         }
         return .object([

@@ -64,32 +64,32 @@ struct CPluginPaging: Sendable {
 /// a list the client asked to page (`TradesGet?limit=…`).
 enum CPluginEnvelope {
     /// A success envelope around `data`.
-    static func success(_ data: CPluginJSON, paging: CPluginPaging? = nil) -> String {
-        CPluginJSON.object([("data", data), ("error", .null), ("meta", Self.meta(paging: paging))]).text
+    static func success(_ data: OrderedJSON, paging: CPluginPaging? = nil) -> String {
+        OrderedJSON.object([("data", data), ("error", .null), ("meta", Self.meta(paging: paging))]).text
     }
 
     /// An error envelope.
     static func failure(_ error: CPluginAPIError) -> String {
-        let body = CPluginJSON.object([
+        let body = OrderedJSON.object([
             ("code", .string(error.code.rawValue)),
             ("managerCode", .optionalString(error.managerCode)),
             ("message", .string(error.message)),
         ])
-        return CPluginJSON.object([("data", .null), ("error", body), ("meta", Self.meta())]).text
+        return OrderedJSON.object([("data", .null), ("error", body), ("meta", Self.meta())]).text
     }
 
     /// The envelope of `result`.
-    static func make(_ result: Result<CPluginJSON, CPluginAPIError>) -> String {
+    static func make(_ result: Result<OrderedJSON, CPluginAPIError>) -> String {
         switch result {
         case .success(let data): Self.success(data)
         case .failure(let error): Self.failure(error)
         }
     }
 
-    private static func meta(paging: CPluginPaging? = nil) -> CPluginJSON {
-        var members: [(String, CPluginJSON)] = [("activityId", .string(Self.traceID()))]
+    private static func meta(paging: CPluginPaging? = nil) -> OrderedJSON {
+        var members: [(String, OrderedJSON)] = [("activityId", .string(Self.traceID()))]
         if let paging {
-            let page = CPluginJSON.object([
+            let page = OrderedJSON.object([
                 ("nextCursor", .optionalString(paging.nextCursor)), ("hasMore", .bool(paging.hasMore)),
             ])
             members.append(("paging", page))
@@ -116,7 +116,7 @@ enum CPluginEnvelope {
 /// `additionalProperties: false`, so no other member is ever written).
 enum CPluginDTO {
     /// `MT4Trade` of `trade`, valued at `closePrice`/`profit` (the current price and floating profit while open).
-    static func trade(_ trade: CPluginTrade, closePrice: Decimal, profit: Decimal) -> CPluginJSON {
+    static func trade(_ trade: CPluginTrade, closePrice: Decimal, profit: Decimal) -> OrderedJSON {
         let digits = trade.symbol.digits
         return .object([
             ("order", .int(Int64(trade.order))),
@@ -149,7 +149,7 @@ enum CPluginDTO {
     }
 
     /// `MT4TickInfo`.
-    static func tick(_ quote: CPluginQuote) -> CPluginJSON {
+    static func tick(_ quote: CPluginQuote) -> OrderedJSON {
         .object([
             ("symbol", .string(quote.symbol.name)),
             ("time", .dateTime(quote.time)),
@@ -172,7 +172,7 @@ enum CPluginDTO {
 
     /// `MT4MarginLevel`: `level` = equity / margin × 100 (0 without margin); `levelType` `StopOut` at or below 50 %,
     /// `MarginCall` at or below 100 %, else `Ok`; `controllingType` `Percent`.
-    static func marginLevel(_ account: Account, now: Date) -> CPluginJSON {
+    static func marginLevel(_ account: Account, now: Date) -> OrderedJSON {
         let level = account.margin > 0 ? (account.equity / account.margin * 100).rounded(scale: 2) : 0
         let levelType =
             account.margin <= 0 ? "Ok" : level <= 50 ? "StopOut" : level <= 100 ? "MarginCall" : "Ok"
@@ -193,7 +193,7 @@ enum CPluginDTO {
     }
 
     /// `MT4User` with every member; contact fields are empty strings, as MT4 stores unset text.
-    static func user(_ account: Account, startingBalance: Decimal, now: Date) -> CPluginJSON {
+    static func user(_ account: Account, startingBalance: Decimal, now: Date) -> OrderedJSON {
         .object([
             ("login", .int(Int64(account.login))),
             ("group", .string(account.group)),

@@ -6,7 +6,25 @@ import NIOCore
 import NIOHTTP1
 import VenueKit
 
-extension CPluginClient {
+/// The REST side of one CPlugin session: the request loop, the envelope, and the calls both the client and the hub's
+/// quote fallback make.
+struct CPluginREST: Sendable {
+    let venueID: String
+    let configuration: CPluginConfiguration
+    let tokens: any VenueTokenSource
+    let http: VenueHTTP
+    let limiter: VenueRateLimiter
+    let logger: Logger
+
+    /// The last quote of `symbol` (`TickInfoLast/{symbol}`).
+    func lastQuote(_ symbol: String) async throws(VenueError) -> VenueQuote {
+        let tick: CPluginTick = try await self.read("TickInfoLast/\(CPluginClient.pathEscaped(symbol))")
+        guard let quote = tick.quote(receivedAt: Date()) else {
+            throw VenueError(.invalidResponse, venue: self.venueID, reason: "TickInfoLast without prices")
+        }
+        return quote
+    }
+
     /// Answers that mean the request was not handled and may be repeated (the vendor SDK retries these for idempotent
     /// calls: cpl-js `src/retry.ts`).
     static let retryStatuses: Set<Int> = [408, 429, 502, 503, 504]

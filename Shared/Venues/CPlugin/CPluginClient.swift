@@ -18,10 +18,8 @@ public final class CPluginClient: VenueOrderGateway, Sendable {
     public let venueID: String
     public let capabilities = VenueCapabilities(orderTypes: [.market], canCancel: true, hasBalance: true, hasTicks: true)
     let configuration: CPluginConfiguration
-    let tokens: any VenueTokenSource
-    let http: VenueHTTP
-    let limiter: VenueRateLimiter
     let logger: Logger
+    let rest: CPluginREST
     let hub: CPluginHub
 
     /// Creates a client for venue `venueID`.
@@ -36,11 +34,14 @@ public final class CPluginClient: VenueOrderGateway, Sendable {
         logger[metadataKey: "venue.name"] = "\(venueID)"
         self.venueID = venueID
         self.configuration = configuration
-        self.tokens = tokens
-        self.http = http
-        self.limiter = VenueRateLimiter(rate: configuration.requestsPerSecond, burst: configuration.burst)
         self.logger = logger
-        self.hub = CPluginHub(configuration: configuration, tokens: tokens, http: http, venueID: venueID, logger: logger)
+        let rest = CPluginREST(
+            venueID: venueID, configuration: configuration, tokens: tokens, http: http,
+            limiter: VenueRateLimiter(rate: configuration.requestsPerSecond, burst: configuration.burst), logger: logger)
+        self.rest = rest
+        self.hub = CPluginHub(
+            configuration: configuration, tokens: tokens, http: http, venueID: venueID, logger: logger,
+            fallback: { symbol in try await rest.lastQuote(symbol) })
     }
 
     // MARK: - Orders
@@ -63,7 +64,7 @@ public final class CPluginClient: VenueOrderGateway, Sendable {
             type: "OpenMarket", command: request.side == .buy ? "Buy" : "Sell", symbol: request.symbol, volume: volume,
             orderBy: self.configuration.login, sl: request.stopLoss ?? 0, tp: request.takeProfit ?? 0,
             comment: String(request.clientOrderID.prefix(31)))
-        switch await self.transact(transaction, idempotencyKey: request.idempotencyKey) {
+        switch await self.rest.transact(transaction, idempotencyKey: request.idempotencyKey) {
         case .success(let answer):
             guard answer.order > 0 else {
                 return .unknown(.venue("unreadable_reply", "the venue accepted the order without a ticket"))
@@ -84,7 +85,7 @@ public final class CPluginClient: VenueOrderGateway, Sendable {
         }
         let trade: CPluginTrade
         do {
-            trade = try await self.read("TradeRecordGet/\(ticket)")
+            trade = try await self.rest.read("TradeRecordGet/\(ticket)")
         } catch {
             if error.code == .rejected { return .rejected(.venue("not_found", error.reason)) }
             return .rejected(.venue("venue_unreachable", "the trade could not be read before closing: \(error.reason)"))
@@ -104,7 +105,7 @@ public final class CPluginClient: VenueOrderGateway, Sendable {
         let transaction = CPluginTradeTransaction(
             type: "CloseMarket", command: command == "Buy" ? "Sell" : "Buy", symbol: symbol, volume: volume,
             order: ticket, orderBy: self.configuration.login)
-        switch await self.transact(transaction, idempotencyKey: idempotencyKey) {
+        switch await self.rest.transact(transaction, idempotencyKey: idempotencyKey) {
         case .success(let answer):
             return .accepted(VenueOrderAck(
                 venueOrderID: String(ticket), filledQuantity: Decimal(Int(volume)) / 100,
@@ -121,7 +122,7 @@ public final class CPluginClient: VenueOrderGateway, Sendable {
         }
         let transaction = CPluginTradeTransaction(
             type: "DeletePending", command: "Buy", symbol: "", volume: 0, order: ticket, orderBy: self.configuration.login)
-        switch await self.transact(transaction, idempotencyKey: idempotencyKey) {
+        switch await self.rest.transact(transaction, idempotencyKey: idempotencyKey) {
         case .success: return .accepted(VenueOrderAck(venueOrderID: String(ticket), venueTime: Date()))
         case .failure(let outcome): return outcome
         }
@@ -131,7 +132,7 @@ public final class CPluginClient: VenueOrderGateway, Sendable {
     /// `UserRecordGet`).
     public func openOrders() async throws(VenueError) -> [VenueOpenOrder] {
         let group = try await self.group()
-        let trades: [CPluginTrade] = try await self.read("TradesGetByLogin/\(self.configuration.login)/\(Self.pathEscaped(group))")
+        let trades: [CPluginTrade] = try await self.rest.read("TradesGetByLogin/\(self.configuration.login)/\(Self.pathEscaped(group))")
         return trades.filter { $0.isOpen && $0.login == self.configuration.login }.map { trade in
             let side: OrderSide? = switch trade.tradeCommand {
             case "Buy": .buy
@@ -148,24 +149,20 @@ public final class CPluginClient: VenueOrderGateway, Sendable {
     /// The trades of the login whose comment is `clientOrderID` (as ``place(_:)`` writes it), for reconciliation.
     public func openOrders(clientOrderID: String) async throws(VenueError) -> [VenueOpenOrder] {
         let group = try await self.group()
-        let trades: [CPluginTrade] = try await self.read("TradesGetByLogin/\(self.configuration.login)/\(Self.pathEscaped(group))")
+        let trades: [CPluginTrade] = try await self.rest.read("TradesGetByLogin/\(self.configuration.login)/\(Self.pathEscaped(group))")
         let ids = Set(trades.filter { $0.comment == String(clientOrderID.prefix(31)) }.map { String($0.order) })
         return try await self.openOrders().filter { ids.contains($0.venueOrderID) }
     }
 
     /// The balance from `MarginLevelGet/{login}`.
     public func balance() async throws(VenueError) -> Decimal {
-        let level: CPluginMarginLevel = try await self.read("MarginLevelGet/\(self.configuration.login)")
+        let level: CPluginMarginLevel = try await self.rest.read("MarginLevelGet/\(self.configuration.login)")
         return level.balance
     }
 
     /// The last quote of `symbol` over REST (`TickInfoLast/{symbol}`): the fallback when the hub is not streaming.
     public func lastQuote(_ symbol: String) async throws(VenueError) -> VenueQuote {
-        let tick: CPluginTick = try await self.read("TickInfoLast/\(Self.pathEscaped(symbol))")
-        guard let quote = tick.quote(receivedAt: Date()) else {
-            throw VenueError(.invalidResponse, venue: self.venueID, reason: "TickInfoLast without prices")
-        }
-        return quote
+        try await self.rest.lastQuote(symbol)
     }
 
     // MARK: - Plumbing
@@ -189,7 +186,7 @@ public final class CPluginClient: VenueOrderGateway, Sendable {
     private func group() async throws(VenueError) -> String {
         if let group = self.configuration.group { return group }
         if let group = await self.groupCache.value { return group }
-        let user: CPluginUser = try await self.read("UserRecordGet/\(self.configuration.login)")
+        let user: CPluginUser = try await self.rest.read("UserRecordGet/\(self.configuration.login)")
         guard let group = user.group, !group.isEmpty else {
             throw VenueError(.invalidResponse, venue: self.venueID, reason: "UserRecordGet gave no group")
         }

@@ -11,6 +11,7 @@ public import VenueKit
 /// - `requestTimeout` (default 10 s), `tokenRefreshMargin` (default 60 s, as the vendor SDK)
 /// - `hubPath` (default `/hubs/mt4/v1`), `hubPingInterval` (15 s), `hubServerTimeout` (30 s), `negotiate` (default
 ///   `true`: POST `{hub}/negotiate?negotiateVersion=1` before the WebSocket; `false` skips it, as the vendor sample does)
+/// - `quoteFallbackAfter` (5 s), `quoteFallbackInterval` (1 s): while the hub is down, quotes come from `TickInfoLast`
 /// - `rateLimit` (requests per second, default 20; burst 40)
 public struct CPluginConfiguration: Sendable {
     /// Base URL of the REST API and the hubs.
@@ -37,6 +38,10 @@ public struct CPluginConfiguration: Sendable {
     public var hubPingInterval: Duration
     /// The hub is dead when nothing arrived for this long.
     public var hubServerTimeout: Duration
+    /// While the hub has been down this long, quotes are read with `TickInfoLast` instead.
+    public var quoteFallbackAfter: Duration
+    /// How often `TickInfoLast` is read while the hub is down.
+    public var quoteFallbackInterval: Duration
     /// Outbound requests per second (token bucket).
     public var requestsPerSecond: Double
     /// Bucket size of the rate limiter.
@@ -62,6 +67,8 @@ public struct CPluginConfiguration: Sendable {
         self.negotiate = true
         self.hubPingInterval = .seconds(15)
         self.hubServerTimeout = .seconds(30)
+        self.quoteFallbackAfter = .seconds(5)
+        self.quoteFallbackInterval = .seconds(1)
         self.requestsPerSecond = 20
         self.burst = 40
         self.retries = 2

@@ -50,7 +50,14 @@ final class CPluginHub: Sendable {
     private let logger: Logger
     private let state = Mutex(State())
 
-    init(configuration: CPluginConfiguration, tokens: any VenueTokenSource, http: VenueHTTP, venueID: String, logger: Logger) {
+    /// Reads the last tick of a symbol over REST (the client's `TickInfoLast`).
+    private let fallback: (@Sendable (String) async throws -> VenueQuote)?
+
+    init(
+        configuration: CPluginConfiguration, tokens: any VenueTokenSource, http: VenueHTTP, venueID: String, logger: Logger,
+        fallback: (@Sendable (String) async throws -> VenueQuote)?
+    ) {
+        self.fallback = fallback
         self.configuration = configuration
         self.tokens = tokens
         self.http = http
@@ -112,7 +119,24 @@ final class CPluginHub: Sendable {
             // The vendor SDK's reconnect delays are 0, 2, 10 and 30 s (protocols.md §2.6).
             backoff: ExponentialBackoff(initial: .milliseconds(200), maximum: .seconds(30)), logger: self.logger)
         do {
-            try await supervisor.run(
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.runSupervisor(supervisor) }
+                group.addTask { await self.pollWhileDown() }
+                // The supervisor ends only by cancellation or a fatal error; the poller never ends by itself.
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch {
+            let subscribers = self.state.withLock { state in
+                defer { state.subscribers = [:] }
+                return Array(state.subscribers.values)
+            }
+            for subscriber in subscribers { subscriber.continuation.finish(throwing: error) }
+        }
+    }
+
+    private func runSupervisor(_ supervisor: VenueStreamSupervisor) async throws {
+        try await supervisor.run(
                 connect: { frameReceived in try await self.connection(frameReceived: frameReceived) },
                 isFatal: { error in (error as? VenueError)?.code == .unauthorized },
                 onUp: {
@@ -123,12 +147,27 @@ final class CPluginHub: Sendable {
                     self.state.withLock { $0.isUp = false }
                     self.broadcast { .disconnected(symbol: $0, reason: reason) }
                 })
-        } catch {
-            let subscribers = self.state.withLock { state in
-                defer { state.subscribers = [:] }
-                return Array(state.subscribers.values)
+    }
+
+    /// The REST fallback: while the hub has been down for ``CPluginConfiguration/quoteFallbackAfter``, the last tick
+    /// of every wanted symbol is read with `TickInfoLast` every ``CPluginConfiguration/quoteFallbackInterval`` and
+    /// delivered as a quote, until the hub delivers again.
+    private func pollWhileDown() async {
+        guard let fallback = self.fallback else { return }
+        var downSince: ContinuousClock.Instant? = .now
+        while !Task.isCancelled {
+            try? await Task.sleep(for: self.configuration.quoteFallbackInterval)
+            let (isUp, wanted) = self.state.withLock { ($0.isUp, $0.wanted) }
+            if isUp {
+                downSince = nil
+                continue
             }
-            for subscriber in subscribers { subscriber.continuation.finish(throwing: error) }
+            let since = downSince ?? .now
+            downSince = since
+            guard ContinuousClock.now - since >= self.configuration.quoteFallbackAfter else { continue }
+            for symbol in wanted.sorted() {
+                if let quote = try? await fallback(symbol), !self.state.withLock({ $0.isUp }) { self.deliver(quote) }
+            }
         }
     }
 
