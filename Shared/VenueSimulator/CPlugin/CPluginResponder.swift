@@ -97,14 +97,8 @@ extension CPluginSimulator {
     ///
     /// An injected error is an infrastructure failure: the configured status with an empty body, never an envelope.
     func process(_ request: CPluginRequest, body: () async throws -> [UInt8]) async -> CPluginOutcome {
-        let decision = self.faults.decide()
-        if decision.latency > .zero {
-            try? await Task.sleep(for: decision.latency)
-        }
-        switch decision.outcome {
-        case .drop: return .drop
-        case .error(let status): return .respond(.empty(status))
-        case .proceed: return await self.route(request, body: body)
+        await self.faults.handle(drop: .drop, error: { .respond(.empty($0)) }) {
+            await self.route(request, body: body)
         }
     }
 

@@ -70,4 +70,20 @@ public final class VenueFaultInjector: Sendable {
             return Decision(latency: latency, outcome: .proceed)
         }
     }
+
+    /// Draws the fate of one request and carries it out: waits the drawn latency, then returns `drop`, the answer
+    /// `error` makes for the drawn status, or what `proceed` (the venue's normal handling) returns.
+    func handle<Outcome>(
+        drop: Outcome, error: (Int) -> Outcome, proceed: () async -> Outcome
+    ) async -> Outcome {
+        let decision = self.decide()
+        if decision.latency > .zero {
+            try? await Task.sleep(for: decision.latency)
+        }
+        switch decision.outcome {
+        case .drop: return drop
+        case .error(let status): return error(status)
+        case .proceed: return await proceed()
+        }
+    }
 }

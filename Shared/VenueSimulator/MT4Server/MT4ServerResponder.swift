@@ -70,17 +70,8 @@ struct MT4ServerResponder: HTTPResponder {
 extension MT4ServerSimulator {
     /// Applies the fault settings, then routes the request. `body` reads the request body.
     func process(_ request: MT4ServerRequest, body: () async throws -> [UInt8]) async -> MT4ServerOutcome {
-        let decision = self.faults.decide()
-        if decision.latency > .zero {
-            try? await Task.sleep(for: decision.latency)
-        }
-        switch decision.outcome {
-        case .drop:
-            return .drop
-        case .error(let status):
-            return .respond(status: status, body: MT4ServerWire.errorBody(status: status))
-        case .proceed:
-            return await self.route(request, body: body)
+        await self.faults.handle(drop: .drop, error: { .respond(status: $0, body: MT4ServerWire.errorBody(status: $0)) }) {
+            await self.route(request, body: body)
         }
     }
 

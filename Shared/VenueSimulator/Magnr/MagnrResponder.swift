@@ -108,14 +108,8 @@ extension MagnrSimulator {
     /// (nothing is processed; 500 `Internal server error`, 504 `The exchange could not complete the request`, 502
     /// and 503 in the same `{"errors":[…]}` shape).
     func process(_ request: MagnrRequest, body: () async throws -> [UInt8]) async -> MagnrOutcome {
-        let decision = self.faults.decide()
-        if decision.latency > .zero {
-            try? await Task.sleep(for: decision.latency)
-        }
-        switch decision.outcome {
-        case .drop: return .drop
-        case .error(let status): return .respond(.injected(status))
-        case .proceed: return await self.route(request, body: body)
+        await self.faults.handle(drop: .drop, error: { .respond(.injected($0)) }) {
+            await self.route(request, body: body)
         }
     }
 
