@@ -69,18 +69,20 @@ final class CPluginHub: Sendable {
     func events(for symbols: Set<String>) -> AsyncThrowingStream<VenueMarketEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: VenueMarketEvent.self)
         let id = UUID()
-        let (start, link, isUp, added) = self.state.withLock { state in
+        // The supervisor is started under the same lock that registers the first subscriber, so two streams
+        // starting together never start two connections.
+        let (link, isUp, added) = self.state.withLock {
+            state -> (AsyncStream<HubControl>.Continuation?, Bool, Set<String>) in
             let before = state.wanted
             state.subscribers[id] = Subscriber(symbols: symbols, continuation: continuation)
-            return (state.supervisor == nil, state.link?.control, state.isUp, symbols.subtracting(before))
+            if state.supervisor == nil {
+                state.supervisor = Task { await self.supervise() }
+                return (nil, false, [])
+            }
+            return (state.link?.control, state.isUp, symbols.subtracting(before))
         }
         continuation.onTermination = { _ in self.leave(id) }
-        if start {
-            let task = Task { await self.supervise() }
-            self.state.withLock { $0.supervisor = task }
-        } else if let link, !added.isEmpty {
-            link.yield(.subscribe(added))
-        }
+        if let link, !added.isEmpty { link.yield(.subscribe(added)) }
         if isUp { for symbol in symbols.sorted() { continuation.yield(.connected(symbol: symbol)) } }
         return stream
     }
