@@ -77,7 +77,7 @@ struct OrderPathTests {
                 try await stack.send(after)
                 #expect(try await stack.finalReport(after.commandId)?.status == .filled)
 
-                #expect(try await eventually(timeout: .seconds(10)) { stack.collector.deadLetters().count >= cases.count })
+                #expect(try await eventually(timeout: .seconds(30)) { stack.collector.deadLetters().count >= cases.count })
                 let letters = stack.collector.deadLetters()
                 #expect(letters.count == cases.count)
                 for item in cases {
@@ -143,7 +143,7 @@ struct OrderPathTests {
                     executor.metrics.render().contains(#"tradewire_venue_halted{venue="\#(venue)"} 1"#)
                 }
                 try await stack.control(.halt, scope: "mt4-demo")
-                #expect(try await eventually(timeout: .seconds(10)) { halted("mt4-demo") })
+                #expect(try await eventually(timeout: .seconds(30)) { halted("mt4-demo") })
                 let refused = stack.command()
                 try await stack.send(refused)
                 let report = try #require(try await stack.finalReport(refused.commandId))
@@ -154,14 +154,14 @@ struct OrderPathTests {
                 #expect(try await stack.finalReport(elsewhere.commandId)?.status == .filled)
 
                 try await stack.control(.resume, scope: "mt4-demo")
-                #expect(try await eventually(timeout: .seconds(10)) { !halted("mt4-demo") })
+                #expect(try await eventually(timeout: .seconds(30)) { !halted("mt4-demo") })
                 let accepted = stack.command()
                 try await stack.send(accepted)
                 #expect(try await stack.finalReport(accepted.commandId)?.status == .filled)
 
                 // `*` halts every venue.
                 try await stack.control(.halt, scope: "*")
-                #expect(try await eventually(timeout: .seconds(10)) { halted("*") })
+                #expect(try await eventually(timeout: .seconds(30)) { halted("*") })
                 let all = stack.command(venue: "mt4-ava", symbol: "EURUSD")
                 try await stack.send(all)
                 #expect(try await stack.finalReport(all.commandId)?.reason?.code == "venue_halted")

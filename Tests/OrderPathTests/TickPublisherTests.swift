@@ -61,7 +61,7 @@ struct TickPublisherTests {
                     #expect(ticks.allSatisfy { $0.bid > 0 && $0.ask >= $0.bid && $0.receivedAt >= $0.venueTime })
                 }
                 // The mt4-ava feed (no symbols configured) streams every symbol its broker publishes.
-                #expect(try await eventually(timeout: .seconds(10)) {
+                #expect(try await eventually(timeout: .seconds(30)) {
                     Set(stack.ticks().filter { $0.venue == "mt4-ava" }.map(\.symbol)).count == 7
                 })
                 #expect(try await eventually { stack.statuses("mt4-demo").last?.status == .connected })
@@ -106,7 +106,7 @@ struct TickPublisherTests {
                 #expect(!stack.ticks().contains { $0.key == "mt4-demo:XRPUSD" })
                 // Quote-only symbols stream too.
                 try await stack.subscription(.subscribe, venue: "mt4-demo", ["XRPUSD"])
-                #expect(try await eventually(timeout: .seconds(10)) { stack.ticks().contains { $0.key == "mt4-demo:XRPUSD" } })
+                #expect(try await eventually(timeout: .seconds(30)) { stack.ticks().contains { $0.key == "mt4-demo:XRPUSD" } })
                 try await stack.subscription(.unsubscribe, venue: "mt4-demo", ["BTCUSD"])
                 // Once unsubscribed (a tick may be in flight), BTCUSD stops while XRPUSD goes on. No fixed windows: the
                 // machine may be loaded; BTCUSD must stay still while XRPUSD (same 50 ms cadence) gains several ticks.

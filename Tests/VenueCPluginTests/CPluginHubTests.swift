@@ -15,7 +15,7 @@ struct CPluginHubTests {
             let (client, _) = try sim.client { $0.negotiate = negotiate }
             let recorder = EventRecorder(client.marketEvents(for: ["EURUSD", "BTCUSD"]))
             defer { recorder.stop() }
-            #expect(try await eventually(timeout: .seconds(10)) {
+            #expect(try await eventually(timeout: .seconds(30)) {
                 !recorder.quotes("EURUSD").isEmpty && !recorder.quotes("BTCUSD").isEmpty
             })
             for quote in recorder.quotes("EURUSD") + recorder.quotes("BTCUSD") {
@@ -35,7 +35,7 @@ struct CPluginHubTests {
             let first = EventRecorder(client.marketEvents(for: ["EURUSD"]))
             let second = EventRecorder(client.marketEvents(for: ["USDJPY"]))
             defer { first.stop() }
-            #expect(try await eventually(timeout: .seconds(10)) {
+            #expect(try await eventually(timeout: .seconds(30)) {
                 !first.quotes("EURUSD").isEmpty && !second.quotes("USDJPY").isEmpty
             })
             #expect(try await sim.status()["openHubConnections"] == 1)
@@ -54,13 +54,13 @@ struct CPluginHubTests {
             let (client, _) = try sim.client()
             let recorder = EventRecorder(client.marketEvents(for: ["ETHUSD"]))
             defer { recorder.stop() }
-            #expect(try await eventually(timeout: .seconds(10)) { !recorder.quotes("ETHUSD").isEmpty })
+            #expect(try await eventually(timeout: .seconds(30)) { !recorder.quotes("ETHUSD").isEmpty })
             try await sim.setFaults(#"{"dropWebSockets": true}"#)
-            #expect(try await eventually(timeout: .seconds(10)) {
+            #expect(try await eventually(timeout: .seconds(30)) {
                 recorder.events.contains { if case .disconnected(symbol: "ETHUSD", _) = $0 { true } else { false } }
             })
             let afterDrop = recorder.events.count
-            #expect(try await eventually(timeout: .seconds(10)) {
+            #expect(try await eventually(timeout: .seconds(30)) {
                 recorder.events.dropFirst(afterDrop).contains(.connected(symbol: "ETHUSD"))
                     && recorder.events.dropFirst(afterDrop).contains { if case .quote = $0 { true } else { false } }
             }, "reconnected, resubscribed and streaming again")

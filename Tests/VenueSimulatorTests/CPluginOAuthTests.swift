@@ -127,7 +127,7 @@ struct CPluginOAuthTests {
             let answer = try #require(try JSONSerialization.jsonObject(with: result.body) as? [String: Any])
             #expect(answer["expires_in"] as? Int == 1)
             let short = try #require(answer["access_token"] as? String)
-            let expired = try await eventually(timeout: .seconds(5)) {
+            let expired = try await eventually(timeout: .seconds(30)) {
                 try await sim.apiCall(short, "GET", "/ServerTime").status == 401
             }
             #expect(expired)
