@@ -82,7 +82,11 @@ struct CPluginHubTests {
             #expect(try await eventually(timeout: .seconds(15)) {
                 try await sim.requests(matching: "/hubs/mt4/v1").filter { ($0["path"] as? String)?.hasSuffix("/negotiate") == false }.count >= 2
             })
-            #expect(recorder.events.contains { if case .disconnected(symbol: "NOSUCH", _) = $0 { true } else { false } })
+            // The event is delivered through the stream, so it may trail the reconnect seen at the simulator.
+            let reported = try await eventually {
+                recorder.events.contains { if case .disconnected(symbol: "NOSUCH", _) = $0 { true } else { false } }
+            }
+            #expect(reported, "the silent connection was reported down")
         }
     }
 

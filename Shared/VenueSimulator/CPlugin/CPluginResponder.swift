@@ -3,18 +3,6 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// Request context of the CPlugin venue: Hummingbird's core context plus the connection, so that a fault can close
-/// it without a response.
-struct CPluginRequestContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
-    let channel: any Channel
-
-    init(source: ApplicationRequestContextSource) {
-        self.coreContext = .init(source: source)
-        self.channel = source.channel
-    }
-}
-
 /// The parts of a request the venue looks at (shared by plain HTTP and WebSocket upgrades).
 struct CPluginRequest: Sendable {
     var method: String
@@ -64,7 +52,7 @@ enum CPluginOutcome: Sendable {
 
 /// Hummingbird responder of the CPlugin venue: logs the request, applies faults, routes it.
 struct CPluginResponder: HTTPResponder {
-    typealias Context = CPluginRequestContext
+    typealias Context = VenueRequestContext
 
     let venue: CPluginSimulator
 

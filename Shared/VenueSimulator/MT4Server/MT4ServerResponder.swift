@@ -3,18 +3,6 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// Request context of the MT4Server venue: Hummingbird's core context plus the connection, so that a
-/// fault can close it without a response.
-struct MT4ServerRequestContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
-    let channel: any Channel
-
-    init(source: ApplicationRequestContextSource) {
-        self.coreContext = .init(source: source)
-        self.channel = source.channel
-    }
-}
-
 /// The parts of a request the venue looks at (shared by plain HTTP and WebSocket upgrades).
 struct MT4ServerRequest: Sendable {
     var method: String
@@ -38,7 +26,7 @@ enum MT4ServerOutcome: Sendable {
 
 /// Hummingbird responder of the MT4Server venue: logs the request, applies faults, routes it.
 struct MT4ServerResponder: HTTPResponder {
-    typealias Context = MT4ServerRequestContext
+    typealias Context = VenueRequestContext
 
     let venue: MT4ServerSimulator
 

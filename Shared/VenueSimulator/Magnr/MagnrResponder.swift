@@ -3,18 +3,6 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// Request context of the Magnr venue: Hummingbird's core context plus the connection, so that a fault can close it
-/// without a response.
-struct MagnrRequestContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
-    let channel: any Channel
-
-    init(source: ApplicationRequestContextSource) {
-        self.coreContext = .init(source: source)
-        self.channel = source.channel
-    }
-}
-
 /// The parts of a request the venue looks at.
 struct MagnrRequest: Sendable {
     var method: String
@@ -37,7 +25,7 @@ enum MagnrOutcome: Sendable {
 
 /// Hummingbird responder of the Magnr venue: logs the request, applies faults, routes it.
 struct MagnrResponder: HTTPResponder {
-    typealias Context = MagnrRequestContext
+    typealias Context = VenueRequestContext
 
     let venue: MagnrSimulator
 
