@@ -5,7 +5,7 @@ SWIFT ?= swift
 KAFKA_DEV_PORT ?= 9092
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := librdkafka-dev libssl-dev libsqlite3-dev kcat curl gcc pkg-config openssl
-PYTHON_PACKAGES := jsonschema referencing rfc3339-validator signalrcore
+PYTHON_PACKAGES := jsonschema referencing rfc3339-validator signalrcore websockets
 
 .PHONY: setup build run test bench bench-kafka bench-services contract clean
 
@@ -25,7 +25,7 @@ setup:
 		$(SUDO) apt-get update -qq; \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
-	@python3 -c "import jsonschema, referencing, rfc3339_validator, signalrcore" 2>/dev/null || { \
+	@python3 -c "import jsonschema, referencing, rfc3339_validator, signalrcore, websockets" 2>/dev/null || { \
 		echo "setup: installing Python test tools"; \
 		python3 -m pip install -q --disable-pip-version-check $(PYTHON_PACKAGES); }
 
@@ -40,12 +40,14 @@ run: build
 	@KAFKA_DEV_PORT=$(KAFKA_DEV_PORT) dev/run-stack.sh
 
 ## test: everything — unit, contract and end-to-end tests over the embedded broker, then the simulator's CPlugin
-## face against the vendor's OpenAPI document and against a third-party SignalR client (signalrcore).
+## face against the vendor's OpenAPI document and against a third-party SignalR client (signalrcore), and its Deriv
+## face against the vendor's JSON Schemas (with the websockets client).
 test: build
 	$(SWIFT) test
 	python3 Tests/contract/validate_schemas.py
 	python3 Tests/contract/validate_cplugin_simulator.py --venue-sim "$$($(SWIFT) build --show-bin-path)/venue-sim"
 	python3 Tests/interop/cplugin_signalr_interop.py --venue-sim "$$($(SWIFT) build --show-bin-path)/venue-sim"
+	python3 Tests/contract/validate_deriv_simulator.py --venue-sim "$$($(SWIFT) build --show-bin-path)/venue-sim"
 
 ## contract: only the schema checks (Python jsonschema).
 contract: setup

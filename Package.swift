@@ -112,6 +112,26 @@ let package = Package(
             ],
             path: "Shared/Venues/Magnr"
         ),
+        // Deriv (Binary.com) WebSocket API v3: one socket per session, authorize with scopes, req_id correlation.
+        .target(
+            name: "VenueDeriv",
+            dependencies: [
+                "VenueKit", "Messages",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "WSClient", package: "swift-websocket"),
+            ],
+            path: "Shared/Venues/Deriv"
+        ),
+        // cTrader Open API: JSON over WebSocket, application and account auth, in-band token refresh, spots.
+        .target(
+            name: "VenueCTrader",
+            dependencies: [
+                "VenueKit", "Messages",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/Venues/CTrader"
+        ),
         // AES-256-GCM sealing of venue session grants (auth.tokens), with key rotation and anti-rollback.
         .target(
             name: "GrantSealing",
@@ -146,7 +166,7 @@ let package = Package(
         .target(
             name: "ServiceRuntime",
             dependencies: [
-                "KafkaBridge", "Messages", "VenueKit", "VenueMT4Server", "VenueCPlugin", "VenueMagnr", "GrantSealing",
+                "KafkaBridge", "Messages", "VenueKit", "VenueMT4Server", "VenueCPlugin", "VenueMagnr", "VenueDeriv", "GrantSealing",
                 "ServiceSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -171,7 +191,7 @@ let package = Package(
         .target(
             name: "AuthTokenBrokerCore",
             dependencies: [
-                "KafkaBridge", "Messages", "VenueKit", "VenueMT4Server", "VenueCPlugin", "VenueMagnr", "GrantSealing",
+                "KafkaBridge", "Messages", "VenueKit", "VenueMT4Server", "VenueCPlugin", "VenueMagnr", "VenueDeriv", "GrantSealing",
                 "ServiceSupport", "ServiceRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -432,6 +452,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/VenueMagnrTests"
+        ),
+        .testTarget(
+            name: "VenueDerivTests",
+            dependencies: [
+                "VenueDeriv", "VenueKit", "VenueSimulator", "Messages", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/VenueDerivTests"
         ),
         .testTarget(
             name: "VenueSimulatorTests",

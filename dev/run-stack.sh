@@ -19,6 +19,8 @@ export MT4_DEMO_API_KEY=sim-mt4-api-key
 export CPLUGIN_SIM_CLIENT_SECRET=sim-cplugin-secret
 # The Magnr simulator's default private key (development only).
 export MAGNR_SIM_PRIVATE_KEY=sim-magnr-priv
+# The Deriv simulator's default API token, scopes read, trade, trading_information (development only).
+export DERIV_SIM_API_TOKEN=sim-deriv-token
 
 pids=()
 # Stop in reverse order, each one fully before the next (the services need Kafka to leave their groups cleanly).
@@ -55,17 +57,19 @@ cat <<INFO
 Tradewire dev stack is running (logs in $state/*.log):
   kafka-dev          Kafka on $KAFKA_BROKERS (librdkafka mock cluster)
   venue-sim          MT4Server on http://127.0.0.1:8801, CPlugin WebAPI (REST, OAuth, SignalR hub) on
-                     http://127.0.0.1:8802, Magnr on http://127.0.0.1:8803, admin on http://127.0.0.1:8800
+                     http://127.0.0.1:8802, Magnr on http://127.0.0.1:8803, Deriv WebSocket API on
+                     ws://127.0.0.1:8804/websockets/v3, admin on http://127.0.0.1:8800
   auth-token-broker  health and metrics on http://127.0.0.1:9464/health and /metrics
   order-executor     health and metrics on http://127.0.0.1:9465/health and /metrics
   tick-publisher     health and metrics on http://127.0.0.1:9466/health and /metrics
   audit-logger       $state/audit.sqlite; health and metrics on http://127.0.0.1:9467/health and /metrics
   venues             mt4-demo (MT4Server broker demo), mt4-ava (broker ava), cplugin-sim (CPlugin login 1001),
-                     magnr-sim (Magnr, Bitstamp): dev/venues.json
+                     magnr-sim (Magnr, Bitstamp), deriv-sim (Deriv VRTC1000001, USD): dev/venues.json
 
 Send an order from another terminal:
   $bin/tradewire order place --venue mt4-demo --symbol BTCUSD --side buy --quantity 0.11
   $bin/tradewire order close --venue mt4-demo --order <venueOrderId from the report>
+  $bin/tradewire order place --venue deriv-sim --symbol R_100 --side buy --quantity 10   (a 10 USD MULTUP stake)
   $bin/tradewire tail orders.reports --from-beginning
   $bin/tradewire tail market.ticks --count 5
   $bin/tradewire audit trail --command-id <commandId printed by order place>

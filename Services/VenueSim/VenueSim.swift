@@ -5,8 +5,8 @@ import ServiceLifecycle
 import UnixSignals
 import VenueSimulator
 
-/// `venue-sim`: the paper venues (MT4Server, CPlugin and Magnr) and their admin/fault-injection API, for development
-/// and tests.
+/// `venue-sim`: the paper venues (MT4Server, CPlugin, Magnr and Deriv) and their admin/fault-injection API, for
+/// development and tests.
 @main
 struct VenueSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -57,6 +57,21 @@ struct VenueSim: AsyncParsableCommand {
     @Option(help: "Milliseconds a new Magnr trade stays pending before it opens.")
     var magnrFillDelayMs = 300
 
+    @Option(help: "Deriv WebSocket API v3 venue port: ws://HOST:PORT/websockets/v3?app_id=N (0 picks a free port).")
+    var derivPort = 8804
+
+    @Option(
+        help: ArgumentHelp(
+            "API token accepted by Deriv's authorize, with scopes read, trade and trading_information "
+                + "(default: $VENUE_SIM_DERIV_TOKEN, else sim-deriv-token)."))
+    var derivToken: String?
+
+    @Option(help: "Milliseconds without a frame from a Deriv client after which its connection is closed.")
+    var derivIdleTimeoutMs = 120_000
+
+    @Option(help: "Deriv buy, sell, proposal and proposal_open_contract calls allowed per account and minute.")
+    var derivCallsPerMinute = 360
+
     @Option(help: "Price step and WebSocket push interval in milliseconds.")
     var tickIntervalMs = 50
 
@@ -94,6 +109,11 @@ struct VenueSim: AsyncParsableCommand {
             self.magnrPrivateKey ?? ProcessInfo.processInfo.environment["VENUE_SIM_MAGNR_PRIVATE_KEY"]
             ?? "sim-magnr-priv"
         configuration.magnr.fillDelay = .milliseconds(self.magnrFillDelayMs)
+        configuration.deriv.port = self.derivPort
+        configuration.deriv.token =
+            self.derivToken ?? ProcessInfo.processInfo.environment["VENUE_SIM_DERIV_TOKEN"] ?? "sim-deriv-token"
+        configuration.deriv.idleTimeout = .milliseconds(self.derivIdleTimeoutMs)
+        configuration.deriv.callsPerMinute = self.derivCallsPerMinute
         let simulator: VenueSimulator
         do {
             simulator = try VenueSimulator(configuration: configuration, logger: logger)

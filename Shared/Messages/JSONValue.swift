@@ -67,3 +67,39 @@ public enum JSONValue: Sendable, Hashable, Codable {
         if case .object(let members) = self { members } else { nil }
     }
 }
+
+extension JSONValue {
+    /// The value as an integer, when it is a whole number in range.
+    public var integerValue: Int? {
+        guard case .number(let number) = self else { return nil }
+        var value = number
+        var whole = Decimal()
+        NSDecimalRound(&whole, &value, 0, .plain)
+        guard whole == number else { return nil }
+        return Int(exactly: NSDecimalNumber(decimal: number).int64Value)
+    }
+
+    /// The value as a decimal, when it is a number (or a string holding one).
+    public var decimalValue: Decimal? {
+        switch self {
+        case .number(let number): number
+        case .string(let text): Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
+        default: nil
+        }
+    }
+
+    /// The value as text, when it is a string.
+    public var stringValue: String? {
+        if case .string(let text) = self { text } else { nil }
+    }
+
+    /// The elements if this is an array, else `nil`.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let elements) = self { elements } else { nil }
+    }
+
+    /// A member of an object (`nil` when this is not an object or has no such member).
+    public subscript(member key: String) -> JSONValue? {
+        if case .object(let members) = self { members[key] } else { nil }
+    }
+}

@@ -6,6 +6,7 @@ public import VenueKit
 import VenueMT4Server
 public import VenueCPlugin
 public import VenueMagnr
+public import VenueDeriv
 
 /// One configured venue as the services use it: the protocol module (which owns the session and applies the grants)
 /// as an order gateway and as a market-data source, its token source, its symbol rules and a reference price for
@@ -105,6 +106,18 @@ public enum VenueConnections {
             return VenueConnection(
                 definition: definition, gateway: client, marketData: client, tokens: tokens,
                 rules: configuration.symbols, referencePrice: { _, _ in nil })
+        case .deriv:
+            let tokens = requester.tokenSource(venue: definition.id, waitTimeout: grantWait) { material in
+                if case .deriv(let apiToken) = material { return apiToken }
+                return nil
+            }
+            let configuration = try DerivConfiguration(definition)
+            let client = try DerivClient(venueID: definition.id, configuration: configuration, tokens: tokens, logger: logger)
+            // The quantity is a stake in the account currency: there is no price to multiply for a notional check
+            // (maxQuantity caps the stake).
+            return VenueConnection(
+                definition: definition, gateway: client, marketData: client, tokens: tokens,
+                rules: configuration.symbols, referencePrice: { _, _ in nil })
         default:
             throw VenueConfigurationError("venue \(definition.id): protocol \(definition.protocol.rawValue) is not supported yet")
         }
@@ -130,6 +143,26 @@ extension MagnrConfiguration {
             self.burst = max(1, Int(rate.rounded(.up)))
         }
         if let timeout = definition.requestTimeout { self.requestTimeout = timeout }
+    }
+}
+
+extension DerivConfiguration {
+    /// The protocol module's settings for a `deriv` venue of the venue file.
+    public init(_ definition: VenueDefinition) throws(VenueConfigurationError) {
+        self.init(endpoint: definition.endpoint, appID: definition.deriv?.appId ?? 1089)
+        if let settings = definition.deriv {
+            self.language = settings.language
+            if let currency = settings.currency { self.currency = currency }
+            if let multiplier = settings.multiplier { self.multiplier = multiplier }
+            self.multipliers = settings.multipliers ?? [:]
+        }
+        if !definition.symbols.isEmpty { self.symbols = VenueSymbolRules(tradable: Set(definition.symbols), quoteOnly: []) }
+        if let timeout = definition.requestTimeout { self.requestTimeout = timeout }
+        do {
+            try self.validate()
+        } catch {
+            throw VenueConfigurationError("venue \(definition.id): \(error.reason)")
+        }
     }
 }
 

@@ -12,13 +12,17 @@ public import VenueKit
 ///     "secrets": { "apiKey": { "env": "MT4_DEMO_API_KEY" } }
 /// } ] }
 /// ```
-/// - `id`: `^[a-z0-9][a-z0-9._-]{0,63}$`, unique. `protocol`: `mt4server` or `cplugin` (more with the next protocols).
+/// - `id`: `^[a-z0-9][a-z0-9._-]{0,63}$`, unique. `protocol`: `mt4server`, `cplugin`, `magnr` or `deriv` (`ctrader` to come).
 /// - `endpoint`: the venue's base URL. `broker`: MT4Server broker id.
 /// - `cplugin` (CPlugin venues): `{"tradePlatform": GUID, "login": 1001, "clientId": "…", "group": "demo",
 ///   "authEndpoint": URL, "negotiate": true}` — `group` (default: read with `UserRecordGet`), `authEndpoint` (default:
 ///   `endpoint`) and `negotiate` optional; `symbols` must be listed; the client secret is `secrets.clientSecret`.
 /// - `magnr` (Magnr venues): `{"publicKey": "…", "exchange": "Bitstamp", "leverage": 10, "stopMargin": "250",
 ///   "take": "500"}` — only `publicKey` required; the private key is `secrets.privateKey`.
+/// - `deriv` (Deriv venues, optional): `{"appId": 1089, "language": "EN", "currency": "USD", "multiplier": 100,
+///   "multipliers": {"R_50": 200}}` — all optional (defaults: app id 1089, no language, USD, multiplier 100, no
+///   per-symbol multipliers); the API token is `secrets.apiToken`.
+///   `endpoint` is the WebSocket base URL (`wss://ws.derivws.com`); quantities are stakes in the account currency.
 /// - `symbols` (optional): the symbols Tradewire uses at this venue (default: all the venue publishes).
 /// - `limits` (optional): decimals as strings; `requestsPerSecond` a number.
 /// - `requestTimeoutMs` (optional): deadline of one venue request (default: the protocol module's, 10 s for MT4Server).
@@ -85,6 +89,11 @@ public struct VenueConfigurationFile: Sendable, Hashable, Decodable {
                 guard venue.secrets["privateKey"] != nil else {
                     throw VenueConfigurationError("venue \(venue.id): magnr needs secrets.privateKey")
                 }
+            case .deriv:
+                try venue.deriv?.validate(venue: venue.id)
+                guard venue.secrets["apiToken"] != nil else {
+                    throw VenueConfigurationError("venue \(venue.id): deriv needs secrets.apiToken")
+                }
             default:
                 throw VenueConfigurationError("venue \(venue.id): protocol \(venue.protocol.rawValue) is not supported yet")
             }
@@ -120,9 +129,11 @@ public struct VenueDefinition: Sendable, Hashable, Decodable {
     public var cplugin: CPluginSettings?
     /// Magnr settings (public key, order defaults).
     public var magnr: MagnrSettings?
+    /// Deriv settings (app id, currency, default multiplier).
+    public var deriv: DerivSettings?
 
     private enum CodingKeys: String, CodingKey {
-        case id, `protocol`, endpoint, broker, symbols, limits, secrets, requestTimeoutMs, cplugin, magnr
+        case id, `protocol`, endpoint, broker, symbols, limits, secrets, requestTimeoutMs, cplugin, magnr, deriv
     }
 
     public init(from decoder: any Decoder) throws {
@@ -142,6 +153,7 @@ public struct VenueDefinition: Sendable, Hashable, Decodable {
         self.secrets = try container.decodeIfPresent([String: SecretReference].self, forKey: .secrets) ?? [:]
         self.cplugin = try container.decodeIfPresent(CPluginSettings.self, forKey: .cplugin)
         self.magnr = try container.decodeIfPresent(MagnrSettings.self, forKey: .magnr)
+        self.deriv = try container.decodeIfPresent(DerivSettings.self, forKey: .deriv)
         if let milliseconds = try container.decodeIfPresent(Int.self, forKey: .requestTimeoutMs) {
             guard (1...600_000).contains(milliseconds) else {
                 throw DecodingError.dataCorruptedError(
@@ -212,6 +224,47 @@ public struct MagnrSettings: Sendable, Hashable, Decodable {
         }
         if let leverage = self.leverage, ![10, 5, 2].contains(leverage) {
             throw VenueConfigurationError("venue \(venue): magnr.leverage must be 10, 5 or 2")
+        }
+    }
+}
+
+/// The `deriv` object of a Deriv venue.
+public struct DerivSettings: Sendable, Hashable, Decodable {
+    /// The registered application id (`app_id`).
+    public var appId: Int?
+    /// Language of the venue's messages (`l=`).
+    public var language: String?
+    /// The account currency (stakes are in it).
+    public var currency: String?
+    /// Multiplier of orders without `extensions.deriv.multiplier`.
+    public var multiplier: Decimal?
+    /// Per-symbol multipliers (over `multiplier`).
+    public var multipliers: [String: Decimal]?
+
+    private enum CodingKeys: String, CodingKey { case appId, language, currency, multiplier, multipliers }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.appId = try container.decodeIfPresent(Int.self, forKey: .appId)
+        self.language = try container.decodeIfPresent(String.self, forKey: .language)
+        self.currency = try container.decodeIfPresent(String.self, forKey: .currency)
+        self.multiplier = try container.decodeIfPresent(Decimal.self, forKey: .multiplier)
+        self.multipliers = try container.decodeIfPresent([String: Decimal].self, forKey: .multipliers)
+    }
+
+    func validate(venue: String) throws(VenueConfigurationError) {
+        if let appId = self.appId, appId <= 0 { throw VenueConfigurationError("venue \(venue): deriv.appId must be positive") }
+        if let language = self.language, language.range(of: "^[A-Za-z_]{2,5}$", options: .regularExpression) == nil {
+            throw VenueConfigurationError("venue \(venue): deriv.language must be a language code such as EN")
+        }
+        if let currency = self.currency, currency.range(of: "^[A-Z]{3,4}$", options: .regularExpression) == nil {
+            throw VenueConfigurationError("venue \(venue): deriv.currency must be an ISO code such as USD")
+        }
+        if let multiplier = self.multiplier, multiplier <= 0 {
+            throw VenueConfigurationError("venue \(venue): deriv.multiplier must be positive")
+        }
+        if let multipliers = self.multipliers, multipliers.values.contains(where: { $0 <= 0 }) {
+            throw VenueConfigurationError("venue \(venue): deriv.multipliers must be positive")
         }
     }
 }

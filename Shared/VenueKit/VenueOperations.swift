@@ -238,9 +238,20 @@ extension Decimal {
     /// Plain-notation text for a JSON number in a venue request (`0.11`, never an exponent), rounded to `scale`
     /// fraction digits.
     public func plainNumberText(scale: Int = 12) -> String {
+        self.rounded(scale: scale).description
+    }
+
+    /// Rounded to `scale` fraction digits (plain rounding: halves away from zero).
+    public func rounded(scale: Int) -> Decimal {
         var value = self
         var rounded = Decimal()
         NSDecimalRound(&rounded, &value, scale, .plain)
-        return rounded.description
+        return rounded
+    }
+
+    /// The value as a 64-bit integer, when it is a whole number in range (no `Double` on the way).
+    public var exactInt64: Int64? {
+        guard self == self.rounded(scale: 0), self >= Decimal(Int64.min), self <= Decimal(Int64.max) else { return nil }
+        return NSDecimalNumber(decimal: self).int64Value
     }
 }

@@ -1,7 +1,7 @@
 public import Foundation
 public import ServiceLifecycle
 
-/// One simulated trading venue served by ``VenueSimulator`` (MT4Server, CPlugin and Magnr now; Deriv and cTrader
+/// One simulated trading venue served by ``VenueSimulator`` (MT4Server, CPlugin, Magnr and Deriv now; cTrader
 /// later).
 ///
 /// A venue owns its listener and state. The admin API is generic over this protocol: every venue gets
@@ -10,7 +10,7 @@ public import ServiceLifecycle
 /// ``VenueSimulator/init(configuration:venues:logger:)`` (or to the default list in ``VenueSimulator``).
 public protocol SimulatedVenue: AnyObject, Sendable {
     /// Protocol name: the admin path prefix and the listener name printed by `venue-sim` (`mt4server`, `cplugin`,
-    /// `magnr`).
+    /// `magnr`, `deriv`).
     var name: String { get }
     /// Host the venue listens on.
     var host: String { get }

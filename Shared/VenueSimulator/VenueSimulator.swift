@@ -7,7 +7,7 @@ public import ServiceLifecycle
 /// let simulator = try VenueSimulator(configuration: .ephemeral, logger: logger)
 /// let group = ServiceGroup(configuration: .init(services: [simulator], logger: logger))
 /// // in a task: try await group.run()
-/// let listeners = try await simulator.listeners()     // admin, mt4server, cplugin and magnr ports, once all listen
+/// let listeners = try await simulator.listeners()     // admin and every venue's port, once all listen
 /// ```
 ///
 /// - Important: ``listeners()`` returns only while ``run()`` is running (or throws once it has stopped).
@@ -22,7 +22,7 @@ public final class VenueSimulator: Service, Sendable {
     private let board: ListenerBoard
     private let logger: Logger
 
-    /// Creates the simulator with the default venues (MT4Server, CPlugin and Magnr). Validates `configuration`.
+    /// Creates the simulator with the default venues (MT4Server, CPlugin, Magnr and Deriv). Validates `configuration`.
     public convenience init(configuration: VenueSimulatorConfiguration, logger: Logger) throws(VenueSimulatorError) {
         try configuration.validate()
         let mt4Server = MT4ServerSimulator(
@@ -34,7 +34,10 @@ public final class VenueSimulator: Service, Sendable {
         let magnr = MagnrSimulator(
             configuration: configuration.magnr, host: configuration.host, seed: configuration.seed,
             tickInterval: configuration.tickInterval, logger: logger)
-        try self.init(configuration: configuration, venues: [mt4Server, cplugin, magnr], logger: logger)
+        let deriv = DerivSimulator(
+            configuration: configuration.deriv, host: configuration.host, seed: configuration.seed,
+            tickInterval: configuration.tickInterval, logger: logger)
+        try self.init(configuration: configuration, venues: [mt4Server, cplugin, magnr, deriv], logger: logger)
     }
 
     /// Creates the simulator serving `venues` (names must be unique and not `admin`).
@@ -68,6 +71,11 @@ public final class VenueSimulator: Service, Sendable {
     /// The Magnr venue, when it is one of ``venues``.
     public var magnr: MagnrSimulator? {
         self.venues.lazy.compactMap { $0 as? MagnrSimulator }.first
+    }
+
+    /// The Deriv venue, when it is one of ``venues``.
+    public var deriv: DerivSimulator? {
+        self.venues.lazy.compactMap { $0 as? DerivSimulator }.first
     }
 
     /// Waits until every listener is bound and returns the bound addresses.

@@ -17,6 +17,9 @@ public import Foundation
 /// - `magnr.port` (`--magnr-port`, default 8803), `magnr.privateKey` (`--magnr-private-key` or
 ///   `VENUE_SIM_MAGNR_PRIVATE_KEY`, secret), `magnr.fillDelay` (`--magnr-fill-delay-ms`, default 300 ms); the other
 ///   keys in ``MagnrSimulatorConfiguration``
+/// - `deriv.port` (`--deriv-port`, default 8804), `deriv.token` (`--deriv-token` or `VENUE_SIM_DERIV_TOKEN`, secret),
+///   `deriv.idleTimeout` (`--deriv-idle-timeout-ms`, default 120 s), `deriv.callsPerMinute`
+///   (`--deriv-calls-per-minute`, default 360); the other keys in ``DerivSimulatorConfiguration``
 public struct VenueSimulatorConfiguration: Sendable {
     /// Address every listener binds to.
     public var host = "127.0.0.1"
@@ -32,6 +35,8 @@ public struct VenueSimulatorConfiguration: Sendable {
     public var cplugin = CPluginSimulatorConfiguration()
     /// The Magnr venue.
     public var magnr = MagnrSimulatorConfiguration()
+    /// The Deriv WebSocket API v3 venue.
+    public var deriv = DerivSimulatorConfiguration()
 
     /// Creates the defaults for local development.
     public init() {}
@@ -43,6 +48,7 @@ public struct VenueSimulatorConfiguration: Sendable {
         configuration.mt4Server.port = 0
         configuration.cplugin.port = 0
         configuration.magnr.port = 0
+        configuration.deriv.port = 0
         return configuration
     }
 
@@ -59,9 +65,10 @@ public struct VenueSimulatorConfiguration: Sendable {
         try self.mt4Server.validate()
         try self.cplugin.validate()
         try self.magnr.validate()
+        try self.deriv.validate()
         let ports = [
             ("adminPort", self.adminPort), ("mt4Server.port", self.mt4Server.port), ("cplugin.port", self.cplugin.port),
-            ("magnr.port", self.magnr.port),
+            ("magnr.port", self.magnr.port), ("deriv.port", self.deriv.port),
         ]
         for (index, (name, port)) in ports.enumerated() where port != 0 {
             for (otherName, otherPort) in ports[(index + 1)...] where otherPort == port {

@@ -20,7 +20,7 @@ public struct VenueSimulatorListener: Sendable, Hashable, CustomStringConvertibl
 public struct VenueSimulatorListeners: Sendable, Hashable {
     /// The admin API.
     public var admin: VenueSimulatorListener
-    /// Each venue's listener, by venue name (`mt4server`, `cplugin`, `magnr`).
+    /// Each venue's listener, by venue name (`mt4server`, `cplugin`, `magnr`, `deriv`).
     public var venues: [String: VenueSimulatorListener]
 
     /// The MT4Server venue's listener.
@@ -31,6 +31,9 @@ public struct VenueSimulatorListeners: Sendable, Hashable {
 
     /// The Magnr venue's listener.
     public var magnr: VenueSimulatorListener? { self.venues["magnr"] }
+
+    /// The Deriv venue's listener (the WebSocket endpoint `/websockets/v3`).
+    public var deriv: VenueSimulatorListener? { self.venues["deriv"] }
 
     /// Creates the set.
     public init(admin: VenueSimulatorListener, venues: [String: VenueSimulatorListener]) {

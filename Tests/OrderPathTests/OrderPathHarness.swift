@@ -165,7 +165,8 @@ struct Executor: Sendable {
 }
 
 func venueFile(
-    mt4Port: Int, requestTimeoutMs: Int, demoSymbols: [String]? = nil, cpluginPort: Int? = nil, magnrPort: Int? = nil
+    mt4Port: Int, requestTimeoutMs: Int, demoSymbols: [String]? = nil, cpluginPort: Int? = nil, magnrPort: Int? = nil,
+    derivPort: Int? = nil
 ) throws -> VenueConfigurationFile {
     let symbols = demoSymbols.map { list in #""symbols": [\#(list.map { "\"\($0)\"" }.joined(separator: ", "))],"# } ?? ""
     // The CPlugin venue as dev/venues.json configures it, on the simulator's port.
@@ -186,6 +187,16 @@ func venueFile(
           "requestTimeoutMs": \(requestTimeoutMs), "secrets": {"privateKey": {"env": "MAGNR_SIM_PRIVATE_KEY"}}}
         """
     } ?? ""
+    // The Deriv venue as dev/venues.json configures it.
+    let deriv = derivPort.map { port in
+        """
+        ,{"id": "deriv-sim", "protocol": "deriv", "endpoint": "ws://127.0.0.1:\(port)",
+          "deriv": {"appId": 1089, "currency": "USD", "multiplier": 100,
+                    "multipliers": {"R_10": 400, "R_25": 160, "R_50": 80, "R_75": 50}},
+          "symbols": ["R_10", "R_50", "R_100", "frxEURUSD"], "limits": {"maxQuantity": "500"},
+          "requestTimeoutMs": \(requestTimeoutMs), "secrets": {"apiToken": {"env": "DERIV_SIM_API_TOKEN"}}}
+        """
+    } ?? ""
     return try VenueConfigurationFile.parse(Data("""
         {"venues": [
           {"id": "mt4-demo", "protocol": "mt4server", "endpoint": "http://127.0.0.1:\(mt4Port)", "broker": "demo", \(symbols)
@@ -195,6 +206,7 @@ func venueFile(
            "requestTimeoutMs": \(requestTimeoutMs), "secrets": {"apiKey": {"env": "MT4_AVA_API_KEY"}}}
           \(cplugin)
           \(magnr)
+          \(deriv)
         ]}
         """.utf8))
 }
@@ -202,7 +214,7 @@ func venueFile(
 /// Starts broker, simulator, auth-token-broker, collector and producer; runs `body`; stops them.
 func withInfrastructure(
     requestTimeoutMs: Int = 5000, demoSymbols: [String]? = nil, cplugin: Bool = false, magnr: Bool = false,
-    _ body: (Infrastructure) async throws -> Void
+    deriv: Bool = false, _ body: (Infrastructure) async throws -> Void
 ) async throws {
     let logs = LogCapture()
     let quiet = logs.logger("harness", level: .warning)
@@ -214,7 +226,8 @@ func withInfrastructure(
         let venues = try venueFile(
             mt4Port: mt4Port, requestTimeoutMs: requestTimeoutMs, demoSymbols: demoSymbols,
             cpluginPort: cplugin ? listeners.venues["cplugin"]?.port : nil,
-            magnrPort: magnr ? listeners.venues["magnr"]?.port : nil)
+            magnrPort: magnr ? listeners.venues["magnr"]?.port : nil,
+            derivPort: deriv ? listeners.venues["deriv"]?.port : nil)
         var configuration = AuthTokenBrokerConfiguration(
             venues: venues, stateDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("e2e-atb-\(UUID())"),
             bootstrapServers: [kafka.bootstrapServers])
@@ -229,6 +242,7 @@ func withInfrastructure(
             environment: [
                 "MT4_DEMO_API_KEY": simulatorAPIKey, "MT4_AVA_API_KEY": simulatorAPIKey,
                 "CPLUGIN_SIM_CLIENT_SECRET": "sim-cplugin-secret", "MAGNR_SIM_PRIVATE_KEY": "sim-magnr-priv",
+                "DERIV_SIM_API_TOKEN": "sim-deriv-token",
             ], logger: brokerLogger)
         let collector = try TopicCollector(bootstrap: kafka.bootstrapServers, topics: TopicCatalogue.all, logger: quiet)
         let producer = try KafkaProducer(configuration: producerSettings, logger: quiet)

@@ -27,8 +27,8 @@ struct VenueSimExecutableTests {
         let process = try ChildProcess(
             try Self.executable().path,
             [
-                "--admin-port", "0", "--mt4-port", "0", "--cplugin-port", "0", "--magnr-port", "0", "--log-level",
-                "warning", "--mt4-token-ttl", "120", "--cplugin-token-ttl", "90", "--magnr-fill-delay-ms", "0",
+                "--admin-port", "0", "--mt4-port", "0", "--cplugin-port", "0", "--magnr-port", "0", "--deriv-port", "0",
+                "--log-level", "warning", "--mt4-token-ttl", "120", "--cplugin-token-ttl", "90", "--magnr-fill-delay-ms", "0",
             ],
             environment: [
                 "VENUE_SIM_MT4_API_KEY": "env-key", "VENUE_SIM_CPLUGIN_CLIENT_SECRET": "env-secret",

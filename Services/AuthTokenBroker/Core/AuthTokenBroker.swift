@@ -10,6 +10,7 @@ import VenueKit
 import VenueMT4Server
 import VenueCPlugin
 import VenueMagnr
+import VenueDeriv
 
 /// Settings of the auth-token-broker.
 ///
@@ -55,7 +56,7 @@ public enum AuthTokenBroker {
             producer: producer, sealer: sealer, serviceName: "auth-token-broker", metrics: metrics, health: health)
         var workers: [VenueGrantWorker] = []
         for venue in configuration.venues.venues {
-            let login = try Self.login(for: venue, environment: environment)
+            let login = try Self.login(for: venue, environment: environment, logger: logger)
             health.set("venue:\(venue.id)", problem: "no grant published yet")
             workers.append(VenueGrantWorker(
                 venue: venue, login: login, publisher: publisher, versions: versions,
@@ -68,7 +69,7 @@ public enum AuthTokenBroker {
     }
 
     /// The protocol module's login for `venue`, with its secret resolved now.
-    static func login(for venue: VenueDefinition, environment: [String: String]) throws
+    static func login(for venue: VenueDefinition, environment: [String: String], logger: Logger) throws
         -> @Sendable () async throws(VenueError) -> (VenueSessionGrant.Material, Date?)
     {
         switch venue.protocol {
@@ -100,6 +101,18 @@ public enum AuthTokenBroker {
             }
             let privateKey = try reference.resolve(environment: environment)
             return { () async throws(VenueError) in (.magnr(publicKey: settings.publicKey, privateKey: privateKey), nil) }
+        case .deriv:
+            // Deriv API tokens do not expire and cannot be refreshed: the broker proves the token works (authorize)
+            // before granting it, and again on every refresh request; a refused token is reported revoked.
+            guard let reference = venue.secrets["apiToken"] else {
+                throw VenueConfigurationError("venue \(venue.id): deriv needs secrets.apiToken")
+            }
+            let apiToken = try reference.resolve(environment: environment)
+            let configuration = try DerivConfiguration(venue)
+            return { () async throws(VenueError) in
+                _ = try await DerivLogin.verify(configuration: configuration, apiToken: apiToken, venueID: venue.id, logger: logger)
+                return (.deriv(apiToken: apiToken), nil)
+            }
         default:
             throw VenueConfigurationError("venue \(venue.id): protocol \(venue.protocol.rawValue) is not supported yet")
         }
