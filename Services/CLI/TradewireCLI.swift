@@ -58,14 +58,17 @@ struct OrderSendOptions: ParsableArguments {
     @OptionGroup var kafka: KafkaOptions
 
     func command(action: OrderAction, venueOrderId: String? = nil, symbol: String? = nil, side: OrderSide? = nil,
-                 quantity: Decimal? = nil, orderType: OrderType? = nil, limitPrice: Decimal? = nil) -> OrderCommand {
+                 quantity: Decimal? = nil, orderType: OrderType? = nil, limitPrice: Decimal? = nil, stopPrice: Decimal? = nil,
+                 stopLoss: Decimal? = nil, takeProfit: Decimal? = nil,
+                 extensions: [VenueProtocol: JSONValue]? = nil) -> OrderCommand {
         let now = Date()
         return OrderCommand(
             commandId: UUID(), action: action, venue: self.venue,
             clientOrderId: self.clientOrderId ?? "cli-\(Int(now.timeIntervalSince1970 * 1000))",
             venueOrderId: venueOrderId, symbol: symbol, side: side, quantity: quantity, orderType: orderType,
-            limitPrice: limitPrice, expiresAt: self.expiresIn.map { Timestamp(date: now.addingTimeInterval(TimeInterval($0))) },
-            createdAt: Timestamp(date: now), source: "tradewire-cli")
+            limitPrice: limitPrice, stopPrice: stopPrice, stopLoss: stopLoss, takeProfit: takeProfit,
+            expiresAt: self.expiresIn.map { Timestamp(date: now.addingTimeInterval(TimeInterval($0))) },
+            createdAt: Timestamp(date: now), source: "tradewire-cli", extensions: extensions)
     }
 }
 
@@ -87,6 +90,17 @@ struct PlaceOrder: AsyncParsableCommand {
     @Option(help: "Limit or stop price, a decimal.")
     var price: String?
 
+    @Option(help: "Stop-loss price, a decimal (where the venue takes one).")
+    var stopLoss: String?
+
+    @Option(help: "Take-profit price, a decimal (where the venue takes one).")
+    var takeProfit: String?
+
+    @Option(help: ArgumentHelp(
+        "Venue-specific parameters as JSON keyed by protocol, for example '{\"deriv\": {\"multiplier\": 200}}'.",
+        valueName: "json"))
+    var extensions: String?
+
     @OptionGroup var send: OrderSendOptions
 
     func run() async throws {
@@ -95,8 +109,29 @@ struct PlaceOrder: AsyncParsableCommand {
         let quantity = try Self.decimal(self.quantity, "quantity")
         let price = try self.price.map { try Self.decimal($0, "price") }
         let command = self.send.command(
-            action: .place, symbol: self.symbol, side: side, quantity: quantity, orderType: orderType, limitPrice: price)
+            action: .place, symbol: self.symbol, side: side, quantity: quantity, orderType: orderType,
+            limitPrice: orderType == .limit ? price : nil, stopPrice: orderType == .stop ? price : nil,
+            stopLoss: try self.stopLoss.map { try Self.decimal($0, "stop-loss") },
+            takeProfit: try self.takeProfit.map { try Self.decimal($0, "take-profit") },
+            extensions: try self.extensions.map(Self.extensions))
         try await OrderRoundTrip(options: self.send).run(command)
+    }
+
+    /// `--extensions`: a JSON object whose keys are protocol ids and whose values are objects.
+    static func extensions(_ text: String) throws -> [VenueProtocol: JSONValue] {
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)), case .object(let members) = value else {
+            throw ValidationError("extensions must be a JSON object such as '{\"deriv\": {\"multiplier\": 200}}'")
+        }
+        var extensions: [VenueProtocol: JSONValue] = [:]
+        for (key, member) in members {
+            guard let venueProtocol = VenueProtocol(rawValue: key) else {
+                throw ValidationError(
+                    "extensions.\(key): not a protocol (\(VenueProtocol.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            guard case .object = member else { throw ValidationError("extensions.\(key) must be an object") }
+            extensions[venueProtocol] = member
+        }
+        return extensions
     }
 
     static func decimal(_ text: String, _ name: String) throws -> Decimal {
