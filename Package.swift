@@ -166,7 +166,7 @@ let package = Package(
         .target(
             name: "ServiceRuntime",
             dependencies: [
-                "KafkaBridge", "Messages", "VenueKit", "VenueMT4Server", "VenueCPlugin", "VenueMagnr", "VenueDeriv", "GrantSealing",
+                "KafkaBridge", "Messages", "VenueKit", "VenueMT4Server", "VenueCPlugin", "VenueMagnr", "VenueDeriv", "VenueCTrader", "GrantSealing",
                 "ServiceSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -191,10 +191,11 @@ let package = Package(
         .target(
             name: "AuthTokenBrokerCore",
             dependencies: [
-                "KafkaBridge", "Messages", "VenueKit", "VenueMT4Server", "VenueCPlugin", "VenueMagnr", "VenueDeriv", "GrantSealing",
+                "KafkaBridge", "Messages", "VenueKit", "VenueMT4Server", "VenueCPlugin", "VenueMagnr", "VenueDeriv", "VenueCTrader", "GrantSealing",
                 "ServiceSupport", "ServiceRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Services/AuthTokenBroker/Core"
         ),
@@ -387,7 +388,7 @@ let package = Package(
             name: "OrderPathTests",
             dependencies: [
                 "OrderExecutorCore", "AuthTokenBrokerCore", "TickPublisherCore", "AuditLoggerCore", "AuditStore", "Messages",
-                "VenueKit", "ServiceSupport", "ServiceRuntime",
+                "VenueKit", "VenueCTrader", "ServiceSupport", "ServiceRuntime",
                 "KafkaBridge", "EmbeddedKafka", "GrantSealing", "VenueSimulator", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -461,6 +462,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/VenueDerivTests"
+        ),
+        .testTarget(
+            name: "VenueCTraderTests",
+            dependencies: [
+                "VenueCTrader", "VenueKit", "VenueSimulator", "Messages", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/VenueCTraderTests"
         ),
         .testTarget(
             name: "VenueSimulatorTests",

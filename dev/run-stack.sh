@@ -21,6 +21,12 @@ export CPLUGIN_SIM_CLIENT_SECRET=sim-cplugin-secret
 export MAGNR_SIM_PRIVATE_KEY=sim-magnr-priv
 # The Deriv simulator's default API token, scopes read, trade, trading_information (development only).
 export DERIV_SIM_API_TOKEN=sim-deriv-token
+# The cTrader simulator's application secret and the account's first refresh token (development only). The
+# simulator starts from this refresh token on every start, so the broker's stored successor from an earlier run is
+# dropped here (a real deployment keeps it: it is the only valid refresh token).
+export CTRADER_SIM_CLIENT_SECRET=sim-ctrader-secret
+export CTRADER_SIM_REFRESH_TOKEN=sim-ctrader-refresh
+rm -f "$state/auth-token-broker/ctrader-ctrader-sim.json"
 
 pids=()
 # Stop in reverse order, each one fully before the next (the services need Kafka to leave their groups cleanly).
@@ -58,13 +64,15 @@ Tradewire dev stack is running (logs in $state/*.log):
   kafka-dev          Kafka on $KAFKA_BROKERS (librdkafka mock cluster)
   venue-sim          MT4Server on http://127.0.0.1:8801, CPlugin WebAPI (REST, OAuth, SignalR hub) on
                      http://127.0.0.1:8802, Magnr on http://127.0.0.1:8803, Deriv WebSocket API on
-                     ws://127.0.0.1:8804/websockets/v3, admin on http://127.0.0.1:8800
+                     ws://127.0.0.1:8804/websockets/v3, cTrader Open API (JSON) on ws://127.0.0.1:8805,
+                     admin on http://127.0.0.1:8800
   auth-token-broker  health and metrics on http://127.0.0.1:9464/health and /metrics
   order-executor     health and metrics on http://127.0.0.1:9465/health and /metrics
   tick-publisher     health and metrics on http://127.0.0.1:9466/health and /metrics
   audit-logger       $state/audit.sqlite; health and metrics on http://127.0.0.1:9467/health and /metrics
   venues             mt4-demo (MT4Server broker demo), mt4-ava (broker ava), cplugin-sim (CPlugin login 1001),
-                     magnr-sim (Magnr, Bitstamp), deriv-sim (Deriv VRTC1000001, USD): dev/venues.json
+                     magnr-sim (Magnr, Bitstamp), deriv-sim (Deriv VRTC1000001, USD),
+                     ctrader-sim (cTrader account 1000001): dev/venues.json
 
 Send an order from another terminal:
   $bin/tradewire order place --venue mt4-demo --symbol BTCUSD --side buy --quantity 0.11

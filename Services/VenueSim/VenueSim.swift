@@ -5,8 +5,8 @@ import ServiceLifecycle
 import UnixSignals
 import VenueSimulator
 
-/// `venue-sim`: the paper venues (MT4Server, CPlugin, Magnr and Deriv) and their admin/fault-injection API, for
-/// development and tests.
+/// `venue-sim`: the paper venues (MT4Server, CPlugin, Magnr, Deriv and cTrader) and their admin/fault-injection API,
+/// for development and tests.
 @main
 struct VenueSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -72,6 +72,27 @@ struct VenueSim: AsyncParsableCommand {
     @Option(help: "Deriv buy, sell, proposal and proposal_open_contract calls allowed per account and minute.")
     var derivCallsPerMinute = 360
 
+    @Option(help: "cTrader Open API venue port: JSON over WebSocket at ws://HOST:PORT/ and GET|POST /apps/token.")
+    var ctraderPort = 8805
+
+    @Option(
+        help: ArgumentHelp(
+            "Client secret accepted by cTrader's application auth for client id sim-ctrader-client "
+                + "(default: $VENUE_SIM_CTRADER_CLIENT_SECRET, else sim-ctrader-secret)."))
+    var ctraderClientSecret: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "cTrader refresh token valid after start (one use; default: $VENUE_SIM_CTRADER_REFRESH_TOKEN, "
+                + "else sim-ctrader-refresh)."))
+    var ctraderRefreshToken: String?
+
+    @Option(help: "Milliseconds without a frame from a cTrader client after which its connection is closed.")
+    var ctraderHeartbeatTimeoutMs = 10_000
+
+    @Option(help: "Lifetime in seconds of cTrader access tokens (expiresIn; default 2628000).")
+    var ctraderTokenTtl = 2_628_000
+
     @Option(help: "Price step and WebSocket push interval in milliseconds.")
     var tickIntervalMs = 50
 
@@ -114,6 +135,14 @@ struct VenueSim: AsyncParsableCommand {
             self.derivToken ?? ProcessInfo.processInfo.environment["VENUE_SIM_DERIV_TOKEN"] ?? "sim-deriv-token"
         configuration.deriv.idleTimeout = .milliseconds(self.derivIdleTimeoutMs)
         configuration.deriv.callsPerMinute = self.derivCallsPerMinute
+        let environment = ProcessInfo.processInfo.environment
+        configuration.ctrader.port = self.ctraderPort
+        configuration.ctrader.clientSecret =
+            self.ctraderClientSecret ?? environment["VENUE_SIM_CTRADER_CLIENT_SECRET"] ?? "sim-ctrader-secret"
+        configuration.ctrader.refreshToken =
+            self.ctraderRefreshToken ?? environment["VENUE_SIM_CTRADER_REFRESH_TOKEN"] ?? "sim-ctrader-refresh"
+        configuration.ctrader.heartbeatTimeout = .milliseconds(self.ctraderHeartbeatTimeoutMs)
+        configuration.ctrader.tokenLifetime = self.ctraderTokenTtl
         let simulator: VenueSimulator
         do {
             simulator = try VenueSimulator(configuration: configuration, logger: logger)

@@ -7,6 +7,7 @@ import VenueMT4Server
 public import VenueCPlugin
 public import VenueMagnr
 public import VenueDeriv
+public import VenueCTrader
 
 /// One configured venue as the services use it: the protocol module (which owns the session and applies the grants)
 /// as an order gateway and as a market-data source, its token source, its symbol rules and a reference price for
@@ -118,8 +119,40 @@ public enum VenueConnections {
             return VenueConnection(
                 definition: definition, gateway: client, marketData: client, tokens: tokens,
                 rules: configuration.symbols, referencePrice: { _, _ in nil })
-        default:
-            throw VenueConfigurationError("venue \(definition.id): protocol \(definition.protocol.rawValue) is not supported yet")
+        case .ctrader:
+            let configuration = try CTraderConfiguration(definition)
+            let tokens = requester.tokenSource(venue: definition.id, waitTimeout: grantWait) { material in
+                guard case .ctrader(let clientID, let clientSecret, let accessToken, let accountID) = material,
+                    accountID == configuration.accountID
+                else { return nil }
+                return CTraderCredentials.material(clientID: clientID, clientSecret: clientSecret, accessToken: accessToken)
+            }
+            let client = try CTraderClient(venueID: definition.id, configuration: configuration, tokens: tokens, logger: logger)
+            return VenueConnection(
+                definition: definition, gateway: client, marketData: client, tokens: tokens, rules: configuration.symbols,
+                referencePrice: { symbol, side in
+                    guard let quote = await client.currentQuote(symbol) else { return nil }
+                    return side == .buy ? quote.ask : quote.bid
+                })
+        }
+    }
+}
+
+extension CTraderConfiguration {
+    /// The protocol module's settings for a `ctrader` venue of the venue file.
+    public init(_ definition: VenueDefinition) throws(VenueConfigurationError) {
+        guard let settings = definition.ctrader else {
+            throw VenueConfigurationError("venue \(definition.id): ctrader needs a ctrader object")
+        }
+        self.init(endpoint: definition.endpoint, accountID: settings.accountId)
+        if let label = settings.label { self.label = label }
+        if !definition.symbols.isEmpty { self.symbols = VenueSymbolRules(tradable: Set(definition.symbols), quoteOnly: []) }
+        if let rate = definition.limits.requestsPerSecond { self.requestsPerSecond = max(1, Int(rate)) }
+        if let timeout = definition.requestTimeout { self.requestTimeout = timeout }
+        do {
+            try self.validate()
+        } catch {
+            throw VenueConfigurationError("venue \(definition.id): \(error.reason)")
         }
     }
 }

@@ -12,7 +12,7 @@ public import VenueKit
 ///     "secrets": { "apiKey": { "env": "MT4_DEMO_API_KEY" } }
 /// } ] }
 /// ```
-/// - `id`: `^[a-z0-9][a-z0-9._-]{0,63}$`, unique. `protocol`: `mt4server`, `cplugin`, `magnr` or `deriv` (`ctrader` to come).
+/// - `id`: `^[a-z0-9][a-z0-9._-]{0,63}$`, unique. `protocol`: `mt4server`, `cplugin`, `magnr`, `deriv` or `ctrader`.
 /// - `endpoint`: the venue's base URL. `broker`: MT4Server broker id.
 /// - `cplugin` (CPlugin venues): `{"tradePlatform": GUID, "login": 1001, "clientId": "…", "group": "demo",
 ///   "authEndpoint": URL, "negotiate": true}` — `group` (default: read with `UserRecordGet`), `authEndpoint` (default:
@@ -23,6 +23,9 @@ public import VenueKit
 ///   "multipliers": {"R_50": 200}}` — all optional (defaults: app id 1089, no language, USD, multiplier 100, no
 ///   per-symbol multipliers); the API token is `secrets.apiToken`.
 ///   `endpoint` is the WebSocket base URL (`wss://ws.derivws.com`); quantities are stakes in the account currency.
+/// - `ctrader` (cTrader venues): `{"clientId": "…", "accountId": 1000001, "label": "tradewire"}` — `label` optional;
+///   the application secret is `secrets.clientSecret` and the account's (initial) refresh token
+///   `secrets.refreshToken`; `endpoint` is the JSON WebSocket (`wss://live.ctraderapi.com:5036`); quantities are units.
 /// - `symbols` (optional): the symbols Tradewire uses at this venue (default: all the venue publishes).
 /// - `limits` (optional): decimals as strings; `requestsPerSecond` a number.
 /// - `requestTimeoutMs` (optional): deadline of one venue request (default: the protocol module's, 10 s for MT4Server).
@@ -94,8 +97,14 @@ public struct VenueConfigurationFile: Sendable, Hashable, Decodable {
                 guard venue.secrets["apiToken"] != nil else {
                     throw VenueConfigurationError("venue \(venue.id): deriv needs secrets.apiToken")
                 }
-            default:
-                throw VenueConfigurationError("venue \(venue.id): protocol \(venue.protocol.rawValue) is not supported yet")
+            case .ctrader:
+                guard let settings = venue.ctrader else {
+                    throw VenueConfigurationError("venue \(venue.id): ctrader needs a ctrader object (clientId, accountId)")
+                }
+                try settings.validate(venue: venue.id)
+                guard venue.secrets["clientSecret"] != nil, venue.secrets["refreshToken"] != nil else {
+                    throw VenueConfigurationError("venue \(venue.id): ctrader needs secrets.clientSecret and secrets.refreshToken")
+                }
             }
             if let rate = venue.limits.requestsPerSecond, rate <= 0 {
                 throw VenueConfigurationError("venue \(venue.id): requestsPerSecond must be positive")
@@ -131,9 +140,11 @@ public struct VenueDefinition: Sendable, Hashable, Decodable {
     public var magnr: MagnrSettings?
     /// Deriv settings (app id, currency, default multiplier).
     public var deriv: DerivSettings?
+    /// cTrader settings (application id, trading account).
+    public var ctrader: CTraderSettings?
 
     private enum CodingKeys: String, CodingKey {
-        case id, `protocol`, endpoint, broker, symbols, limits, secrets, requestTimeoutMs, cplugin, magnr, deriv
+        case id, `protocol`, endpoint, broker, symbols, limits, secrets, requestTimeoutMs, cplugin, magnr, deriv, ctrader
     }
 
     public init(from decoder: any Decoder) throws {
@@ -154,6 +165,7 @@ public struct VenueDefinition: Sendable, Hashable, Decodable {
         self.cplugin = try container.decodeIfPresent(CPluginSettings.self, forKey: .cplugin)
         self.magnr = try container.decodeIfPresent(MagnrSettings.self, forKey: .magnr)
         self.deriv = try container.decodeIfPresent(DerivSettings.self, forKey: .deriv)
+        self.ctrader = try container.decodeIfPresent(CTraderSettings.self, forKey: .ctrader)
         if let milliseconds = try container.decodeIfPresent(Int.self, forKey: .requestTimeoutMs) {
             guard (1...600_000).contains(milliseconds) else {
                 throw DecodingError.dataCorruptedError(
@@ -265,6 +277,24 @@ public struct DerivSettings: Sendable, Hashable, Decodable {
         }
         if let multipliers = self.multipliers, multipliers.values.contains(where: { $0 <= 0 }) {
             throw VenueConfigurationError("venue \(venue): deriv.multipliers must be positive")
+        }
+    }
+}
+
+/// The `ctrader` object of a cTrader venue.
+public struct CTraderSettings: Sendable, Hashable, Decodable {
+    /// The Open API application's client id (its secret is `secrets.clientSecret`).
+    public var clientId: String
+    /// The trading account (`ctidTraderAccountId`, not the login shown to users).
+    public var accountId: Int64
+    /// Label put on every order (default `tradewire`).
+    public var label: String?
+
+    func validate(venue: String) throws(VenueConfigurationError) {
+        guard !self.clientId.isEmpty else { throw VenueConfigurationError("venue \(venue): ctrader.clientId must not be empty") }
+        guard self.accountId > 0 else { throw VenueConfigurationError("venue \(venue): ctrader.accountId must be positive") }
+        if let label = self.label, label.isEmpty || label.count > 100 {
+            throw VenueConfigurationError("venue \(venue): ctrader.label must be 1 to 100 characters")
         }
     }
 }

@@ -218,6 +218,16 @@ public final class VenueSocketSession<Frame: Sendable>: Sendable {
         return false
     }
 
+    /// Fails every call waiting for a connection now (for example when the set-up was refused for a reason that a
+    /// reconnect will not cure soon); later calls wait again.
+    public func failWaiting(_ failure: VenueSocketFailure) {
+        let waiters = self.state.withLock { state in
+            defer { state.linkWaiters = [:] }
+            return Array(state.linkWaiters.values)
+        }
+        for waiter in waiters { waiter.resume(throwing: failure) }
+    }
+
     /// Closes the current connection (the supervisor reopens it), for example when the venue asks for it.
     public func reconnect(_ link: Link) {
         link.outbound.finish()

@@ -1,8 +1,7 @@
 public import Foundation
 public import ServiceLifecycle
 
-/// One simulated trading venue served by ``VenueSimulator`` (MT4Server, CPlugin, Magnr and Deriv now; cTrader
-/// later).
+/// One simulated trading venue served by ``VenueSimulator`` (MT4Server, CPlugin, Magnr, Deriv and cTrader).
 ///
 /// A venue owns its listener and state. The admin API is generic over this protocol: every venue gets
 /// `GET /<name>/orders`, `GET /<name>/requests`, `GET|POST /<name>/faults`, `GET /<name>/status` and
@@ -10,7 +9,7 @@ public import ServiceLifecycle
 /// ``VenueSimulator/init(configuration:venues:logger:)`` (or to the default list in ``VenueSimulator``).
 public protocol SimulatedVenue: AnyObject, Sendable {
     /// Protocol name: the admin path prefix and the listener name printed by `venue-sim` (`mt4server`, `cplugin`,
-    /// `magnr`, `deriv`).
+    /// `magnr`, `deriv`, `ctrader`).
     var name: String { get }
     /// Host the venue listens on.
     var host: String { get }
@@ -45,7 +44,8 @@ public protocol SimulatedVenue: AnyObject, Sendable {
 /// An order a simulated venue accepted (`GET /<venue>/orders` on the admin API).
 ///
 /// JSON: `{"broker":"ava","ticket":10000001,"pair":"BTCUSD","amount":"0.11","op":"buy","status":"open",
-/// "openedAt":"…","openPrice":"60012.5","responseWithheld":false,"closedAt":null,"closePrice":null,"profit":null}`.
+/// "openedAt":"…","openPrice":"60012.5","responseWithheld":false,"closedAt":null,"closePrice":null,"profit":null,
+/// "reference":null}`.
 /// Decimal values are strings so that no precision is lost; `profit` is the realised profit once closed.
 public struct SimulatedOrderRecord: Sendable, Hashable, Encodable {
     /// Broker id (MT4Server) or account the order belongs to.
@@ -72,23 +72,25 @@ public struct SimulatedOrderRecord: Sendable, Hashable, Encodable {
     public var closePrice: Decimal?
     /// Realised profit in account currency, once closed.
     public var profit: Decimal?
+    /// What the client attached to find the order again (cTrader: the order comment), or `nil`.
+    public var reference: String?
 
     /// Creates a record.
     public init(
         broker: String, ticket: Int64, pair: String, amount: Decimal, op: String, status: String, openedAt: Date,
         openPrice: Decimal, responseWithheld: Bool, closedAt: Date? = nil, closePrice: Decimal? = nil,
-        profit: Decimal? = nil
+        profit: Decimal? = nil, reference: String? = nil
     ) {
         (self.broker, self.ticket, self.pair, self.amount, self.op) = (broker, ticket, pair, amount, op)
         (self.status, self.openedAt, self.openPrice, self.responseWithheld) = (
             status, openedAt, openPrice, responseWithheld
         )
-        (self.closedAt, self.closePrice, self.profit) = (closedAt, closePrice, profit)
+        (self.closedAt, self.closePrice, self.profit, self.reference) = (closedAt, closePrice, profit, reference)
     }
 
     private enum CodingKeys: String, CodingKey {
         case broker, ticket, pair, amount, op, status, openedAt, openPrice, responseWithheld, closedAt, closePrice,
-            profit
+            profit, reference
     }
 
     /// Encodes decimals as strings, dates as ISO 8601 with milliseconds and absent values as `null`.
@@ -106,5 +108,6 @@ public struct SimulatedOrderRecord: Sendable, Hashable, Encodable {
         try container.encode(self.closedAt?.simulatorTimestamp, forKey: .closedAt)
         try container.encode(self.closePrice?.description, forKey: .closePrice)
         try container.encode(self.profit?.description, forKey: .profit)
+        try container.encode(self.reference, forKey: .reference)
     }
 }

@@ -22,7 +22,8 @@ public final class VenueSimulator: Service, Sendable {
     private let board: ListenerBoard
     private let logger: Logger
 
-    /// Creates the simulator with the default venues (MT4Server, CPlugin, Magnr and Deriv). Validates `configuration`.
+    /// Creates the simulator with the default venues (MT4Server, CPlugin, Magnr, Deriv and cTrader). Validates
+    /// `configuration`.
     public convenience init(configuration: VenueSimulatorConfiguration, logger: Logger) throws(VenueSimulatorError) {
         try configuration.validate()
         let mt4Server = MT4ServerSimulator(
@@ -37,7 +38,11 @@ public final class VenueSimulator: Service, Sendable {
         let deriv = DerivSimulator(
             configuration: configuration.deriv, host: configuration.host, seed: configuration.seed,
             tickInterval: configuration.tickInterval, logger: logger)
-        try self.init(configuration: configuration, venues: [mt4Server, cplugin, magnr, deriv], logger: logger)
+        let ctrader = CTraderSimulator(
+            configuration: configuration.ctrader, host: configuration.host, seed: configuration.seed,
+            tickInterval: configuration.tickInterval, logger: logger)
+        try self.init(
+            configuration: configuration, venues: [mt4Server, cplugin, magnr, deriv, ctrader], logger: logger)
     }
 
     /// Creates the simulator serving `venues` (names must be unique and not `admin`).
@@ -76,6 +81,11 @@ public final class VenueSimulator: Service, Sendable {
     /// The Deriv venue, when it is one of ``venues``.
     public var deriv: DerivSimulator? {
         self.venues.lazy.compactMap { $0 as? DerivSimulator }.first
+    }
+
+    /// The cTrader Open API venue, when it is one of ``venues``.
+    public var ctrader: CTraderSimulator? {
+        self.venues.lazy.compactMap { $0 as? CTraderSimulator }.first
     }
 
     /// Waits until every listener is bound and returns the bound addresses.

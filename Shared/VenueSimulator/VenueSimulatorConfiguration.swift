@@ -20,6 +20,11 @@ public import Foundation
 /// - `deriv.port` (`--deriv-port`, default 8804), `deriv.token` (`--deriv-token` or `VENUE_SIM_DERIV_TOKEN`, secret),
 ///   `deriv.idleTimeout` (`--deriv-idle-timeout-ms`, default 120 s), `deriv.callsPerMinute`
 ///   (`--deriv-calls-per-minute`, default 360); the other keys in ``DerivSimulatorConfiguration``
+/// - `ctrader.port` (`--ctrader-port`, default 8805), `ctrader.clientSecret` (`--ctrader-client-secret` or
+///   `VENUE_SIM_CTRADER_CLIENT_SECRET`, secret), `ctrader.refreshToken` (`--ctrader-refresh-token` or
+///   `VENUE_SIM_CTRADER_REFRESH_TOKEN`, secret), `ctrader.heartbeatTimeout` (`--ctrader-heartbeat-timeout-ms`,
+///   default 10 s), `ctrader.tokenLifetime` (`--ctrader-token-ttl`, default 2628000 s); the other keys in
+///   ``CTraderSimulatorConfiguration``
 public struct VenueSimulatorConfiguration: Sendable {
     /// Address every listener binds to.
     public var host = "127.0.0.1"
@@ -37,6 +42,8 @@ public struct VenueSimulatorConfiguration: Sendable {
     public var magnr = MagnrSimulatorConfiguration()
     /// The Deriv WebSocket API v3 venue.
     public var deriv = DerivSimulatorConfiguration()
+    /// The cTrader Open API venue.
+    public var ctrader = CTraderSimulatorConfiguration()
 
     /// Creates the defaults for local development.
     public init() {}
@@ -49,6 +56,7 @@ public struct VenueSimulatorConfiguration: Sendable {
         configuration.cplugin.port = 0
         configuration.magnr.port = 0
         configuration.deriv.port = 0
+        configuration.ctrader.port = 0
         return configuration
     }
 
@@ -66,9 +74,10 @@ public struct VenueSimulatorConfiguration: Sendable {
         try self.cplugin.validate()
         try self.magnr.validate()
         try self.deriv.validate()
+        try self.ctrader.validate()
         let ports = [
             ("adminPort", self.adminPort), ("mt4Server.port", self.mt4Server.port), ("cplugin.port", self.cplugin.port),
-            ("magnr.port", self.magnr.port), ("deriv.port", self.deriv.port),
+            ("magnr.port", self.magnr.port), ("deriv.port", self.deriv.port), ("ctrader.port", self.ctrader.port),
         ]
         for (index, (name, port)) in ports.enumerated() where port != 0 {
             for (otherName, otherPort) in ports[(index + 1)...] where otherPort == port {

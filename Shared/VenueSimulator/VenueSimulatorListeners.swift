@@ -20,7 +20,7 @@ public struct VenueSimulatorListener: Sendable, Hashable, CustomStringConvertibl
 public struct VenueSimulatorListeners: Sendable, Hashable {
     /// The admin API.
     public var admin: VenueSimulatorListener
-    /// Each venue's listener, by venue name (`mt4server`, `cplugin`, `magnr`, `deriv`).
+    /// Each venue's listener, by venue name (`mt4server`, `cplugin`, `magnr`, `deriv`, `ctrader`).
     public var venues: [String: VenueSimulatorListener]
 
     /// The MT4Server venue's listener.
@@ -34,6 +34,9 @@ public struct VenueSimulatorListeners: Sendable, Hashable {
 
     /// The Deriv venue's listener (the WebSocket endpoint `/websockets/v3`).
     public var deriv: VenueSimulatorListener? { self.venues["deriv"] }
+
+    /// The cTrader venue's listener (the WebSocket endpoint `/` and the token endpoint `/apps/token`).
+    public var ctrader: VenueSimulatorListener? { self.venues["ctrader"] }
 
     /// Creates the set.
     public init(admin: VenueSimulatorListener, venues: [String: VenueSimulatorListener]) {

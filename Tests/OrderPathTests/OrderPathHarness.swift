@@ -83,6 +83,10 @@ struct Infrastructure: Sendable {
     let producer: KafkaProducer
     let collector: TopicCollector
     let logs: LogCapture
+    /// The auth-token-broker's state directory (grant versions, cTrader's stored refresh token).
+    let stateDirectory: URL
+    /// The in-process simulator.
+    let simulator: VenueSimulator
 
     // MARK: Commands
 
@@ -166,7 +170,7 @@ struct Executor: Sendable {
 
 func venueFile(
     mt4Port: Int, requestTimeoutMs: Int, demoSymbols: [String]? = nil, cpluginPort: Int? = nil, magnrPort: Int? = nil,
-    derivPort: Int? = nil
+    derivPort: Int? = nil, ctraderPort: Int? = nil
 ) throws -> VenueConfigurationFile {
     let symbols = demoSymbols.map { list in #""symbols": [\#(list.map { "\"\($0)\"" }.joined(separator: ", "))],"# } ?? ""
     // The CPlugin venue as dev/venues.json configures it, on the simulator's port.
@@ -197,6 +201,16 @@ func venueFile(
           "requestTimeoutMs": \(requestTimeoutMs), "secrets": {"apiToken": {"env": "DERIV_SIM_API_TOKEN"}}}
         """
     } ?? ""
+    // The cTrader venue as dev/venues.json configures it.
+    let ctrader = ctraderPort.map { port in
+        """
+        ,{"id": "ctrader-sim", "protocol": "ctrader", "endpoint": "ws://127.0.0.1:\(port)",
+          "ctrader": {"clientId": "sim-ctrader-client", "accountId": 1000001, "label": "tradewire"},
+          "symbols": ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "BTCUSD"], "limits": {"maxQuantity": "1000000"},
+          "requestTimeoutMs": \(requestTimeoutMs),
+          "secrets": {"clientSecret": {"env": "CTRADER_SIM_CLIENT_SECRET"}, "refreshToken": {"env": "CTRADER_SIM_REFRESH_TOKEN"}}}
+        """
+    } ?? ""
     return try VenueConfigurationFile.parse(Data("""
         {"venues": [
           {"id": "mt4-demo", "protocol": "mt4server", "endpoint": "http://127.0.0.1:\(mt4Port)", "broker": "demo", \(symbols)
@@ -207,6 +221,7 @@ func venueFile(
           \(cplugin)
           \(magnr)
           \(deriv)
+          \(ctrader)
         ]}
         """.utf8))
 }
@@ -214,7 +229,7 @@ func venueFile(
 /// Starts broker, simulator, auth-token-broker, collector and producer; runs `body`; stops them.
 func withInfrastructure(
     requestTimeoutMs: Int = 5000, demoSymbols: [String]? = nil, cplugin: Bool = false, magnr: Bool = false,
-    deriv: Bool = false, _ body: (Infrastructure) async throws -> Void
+    deriv: Bool = false, ctrader: Bool = false, _ body: (Infrastructure) async throws -> Void
 ) async throws {
     let logs = LogCapture()
     let quiet = logs.logger("harness", level: .warning)
@@ -227,10 +242,12 @@ func withInfrastructure(
             mt4Port: mt4Port, requestTimeoutMs: requestTimeoutMs, demoSymbols: demoSymbols,
             cpluginPort: cplugin ? listeners.venues["cplugin"]?.port : nil,
             magnrPort: magnr ? listeners.venues["magnr"]?.port : nil,
-            derivPort: deriv ? listeners.venues["deriv"]?.port : nil)
+            derivPort: deriv ? listeners.venues["deriv"]?.port : nil,
+            ctraderPort: ctrader ? listeners.venues["ctrader"]?.port : nil)
+        let stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-atb-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: stateDirectory) }
         var configuration = AuthTokenBrokerConfiguration(
-            venues: venues, stateDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("e2e-atb-\(UUID())"),
-            bootstrapServers: [kafka.bootstrapServers])
+            venues: venues, stateDirectory: stateDirectory, bootstrapServers: [kafka.bootstrapServers])
         configuration.consumer.sessionTimeout = .seconds(3)
         configuration.consumer.autoOffsetReset = .earliest
         var producerSettings = KafkaProducerConfiguration(bootstrapServers: [kafka.bootstrapServers])
@@ -243,12 +260,13 @@ func withInfrastructure(
                 "MT4_DEMO_API_KEY": simulatorAPIKey, "MT4_AVA_API_KEY": simulatorAPIKey,
                 "CPLUGIN_SIM_CLIENT_SECRET": "sim-cplugin-secret", "MAGNR_SIM_PRIVATE_KEY": "sim-magnr-priv",
                 "DERIV_SIM_API_TOKEN": "sim-deriv-token",
+                "CTRADER_SIM_CLIENT_SECRET": "sim-ctrader-secret", "CTRADER_SIM_REFRESH_TOKEN": "sim-ctrader-refresh",
             ], logger: brokerLogger)
         let collector = try TopicCollector(bootstrap: kafka.bootstrapServers, topics: TopicCatalogue.all, logger: quiet)
         let producer = try KafkaProducer(configuration: producerSettings, logger: quiet)
         let infrastructure = Infrastructure(
             kafka: kafka, mt4Port: mt4Port, adminPort: listeners.admin.port, venues: venues, producer: producer,
-            collector: collector, logs: logs)
+            collector: collector, logs: logs, stateDirectory: stateDirectory, simulator: simulator)
         try await withRunningServices([collector.consumer, collector, producer] + brokerServices, logger: quiet) {
             try await body(infrastructure)
         }

@@ -8,7 +8,7 @@ import VenueKit
 import VenueSimulator
 
 /// The CPlugin protocol module against the simulator, over sockets.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct CPluginClientTests {
     @Test func openListCloseAndBalance() async throws {
         try await withSimulator { sim in

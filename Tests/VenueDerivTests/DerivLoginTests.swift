@@ -6,7 +6,7 @@ import VenueKit
 import VenueSimulator
 
 /// What the auth-token-broker does for Deriv: prove the API token with `authorize` before granting it.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct DerivLoginTests {
     @Test func aWorkingTokenNamesItsAccountAndScopes() async throws {
         try await withSimulator { sim in

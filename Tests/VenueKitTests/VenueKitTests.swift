@@ -24,7 +24,7 @@ private final class LoginCounter: Sendable {
     }
 }
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct VenueTokenCacheTests {
     @Test func concurrentCallersShareOneLogin() async throws {
         let logins = LoginCounter()
@@ -114,7 +114,7 @@ struct VenueBuildingBlockTests {
     }
 }
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct VenueHTTPClassificationTests {
     /// A socket that accepts connections (kernel backlog) but never answers.
     private func silentListener() throws -> (fd: Int32, port: Int) {
@@ -146,7 +146,7 @@ struct VenueHTTPClassificationTests {
     }
 }
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct GrantTokenSourceTests {
     private func grant(_ version: Int, token: String, expiresIn: TimeInterval? = nil) -> VenueSessionGrant {
         VenueSessionGrant(

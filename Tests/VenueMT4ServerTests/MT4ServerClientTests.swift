@@ -4,7 +4,7 @@ import Testing
 import VenueKit
 import VenueMT4Server
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct MT4ServerClientTests {
     @Test func placeListCloseAndBalanceAgainstTheSimulator() async throws {
         try await withSimulator { sim in
@@ -162,7 +162,7 @@ struct MT4ServerClientTests {
     }
 }
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct MT4ServerTickerTests {
     @Test func theTickStreamSurvivesADroppedWebSocketAndResumes() async throws {
         try await withSimulator { sim in

@@ -8,7 +8,7 @@ import VenueMagnr
 import VenueSimulator
 
 /// The Magnr protocol module against the simulator, over sockets.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct MagnrClientTests {
     @Test func aTradeIsFilledListedAndLiquidated() async throws {
         try await withSimulator { sim in

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import VenueSimulator
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct CPluginConfigurationTests {
     @Test func defaultsMatchTheSpecification() throws {
         let configuration = VenueSimulatorConfiguration()

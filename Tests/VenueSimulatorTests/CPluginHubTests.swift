@@ -8,7 +8,7 @@ import VenueSimulator
 /// ``RawWebSocket``.
 /// Serialized: each test starts a simulator and runs many curl processes; run all at once on a small machine they
 /// starve the timing-sensitive MT4Server ticker tests.
-@Suite(.serialized, .timeLimit(.minutes(1)))
+@Suite(.serialized, .timeLimit(.minutes(3)))
 struct CPluginHubTests {
     static let separator = "\u{1E}"
     static let handshake = #"{"protocol":"json","version":1}"# + "\u{1E}"

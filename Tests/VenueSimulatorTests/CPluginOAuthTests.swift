@@ -5,7 +5,7 @@ import VenueSimulator
 /// CPlugin's identity face: discovery, `POST /connect/token` (RFC 6749 client credentials) and bearer checks.
 /// Serialized: each test starts a simulator and runs many curl processes; run all at once on a small machine they
 /// starve the timing-sensitive MT4Server ticker tests.
-@Suite(.serialized, .timeLimit(.minutes(1)))
+@Suite(.serialized, .timeLimit(.minutes(3)))
 struct CPluginOAuthTests {
     @Test func discoveryDocumentPointsAtTheTokenEndpointOfTheHostAsked() async throws {
         try await withSimulator { sim in

@@ -5,7 +5,7 @@ import VenueSimulator
 /// CPlugin's v2 REST face: the envelope, trading, the read endpoints and idempotency, over curl.
 /// Serialized: each test starts a simulator and runs many curl processes; run all at once on a small machine they
 /// starve the timing-sensitive MT4Server ticker tests.
-@Suite(.serialized, .timeLimit(.minutes(1)))
+@Suite(.serialized, .timeLimit(.minutes(3)))
 struct CPluginRESTTests {
     @Test func successEnvelopeHasDataNullErrorAndATraceID() async throws {
         try await withSimulator { sim in

@@ -4,7 +4,7 @@ import Testing
 import VenueSimulator
 
 /// The Deriv venue's configuration and its `venue-sim` options.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct DerivConfigurationTests {
     @Test func defaultsMatchTheDocumentedValues() throws {
         let configuration = VenueSimulatorConfiguration()
@@ -56,7 +56,8 @@ struct DerivConfigurationTests {
             try Self.executable(),
             [
                 "--admin-port", "0", "--mt4-port", "0", "--cplugin-port", "0", "--magnr-port", "0", "--deriv-port",
-                "0", "--deriv-calls-per-minute", "1", "--deriv-idle-timeout-ms", "60000", "--log-level", "warning",
+                "0", "--ctrader-port", "0", "--deriv-calls-per-minute", "1", "--deriv-idle-timeout-ms", "60000",
+                "--log-level", "warning",
             ],
             environment: ["VENUE_SIM_DERIV_TOKEN": "env-deriv-token"], stdout: .file(output.path))
         defer { process.signal(SIGKILL) }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The admin API's fault injection on MT4Server, observed with curl.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct FaultInjectionTests {
     static let order = #"{"pair":"BTCUSD","amount":0.5,"op":"sell"}"#
 

@@ -5,7 +5,7 @@ import Testing
 import VenueSimulator
 
 /// Start-up and graceful shutdown of the in-process simulator.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct LifecycleTests {
     @Test func gracefulShutdownReleasesWithheldResponsesAndClosesStreams() async throws {
         let simulator = try VenueSimulator(configuration: .ephemeral, logger: quietLogger)

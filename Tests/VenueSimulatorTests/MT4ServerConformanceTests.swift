@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// MT4Server's HTTP face (protocols.md §1.3), checked by replaying the seed's curl examples with the real curl.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct MT4ServerConformanceTests {
     static let buyBody = "{\n\t\"pair\": \"BTCUSD\",\n\t\"amount\": 0.11,\n\t\"op\": \"buy\"\n}"
     static let sellBody = "{\n\t\"pair\": \"BTCUSD\",\n\t\"amount\": 0.11,\n\t\"op\": \"sell\"\n}"

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The ticker WebSocket (`/exchanges/{broker}/ticker?ticker=SYM`), driven by curl speaking raw HTTP/1.1.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct MT4ServerWebSocketTests {
     static let upgrade = [
         "-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13",

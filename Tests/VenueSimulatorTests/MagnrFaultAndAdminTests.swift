@@ -126,7 +126,7 @@ struct MagnrFaultAndAdminTests {
             #expect(price > 30_000 && price < 120_000, "around 60000: \(price)")
             let root = try #require(try await sim.adminGet("/") as? [String: Any])
             let names = (root["venues"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
-            #expect(names == ["mt4server", "cplugin", "magnr", "deriv"])
+            #expect(names == ["mt4server", "cplugin", "magnr", "deriv", "ctrader"])
             let faults = try await sim.adminPost("/magnr/faults", json: #"{"expireTokens":true}"#)
             #expect(faults.status == 400, "Magnr has no tokens to expire")
         }

@@ -3,7 +3,7 @@ import Logging
 import Testing
 import VenueSimulator
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct JavaDoubleTests {
     @Test(arguments: [
         (10_000.0, "10000.0"), (10_012.5, "10012.5"), (0.0, "0.0"), (-0.0, "-0.0"), (1.0, "1.0"),
@@ -20,7 +20,7 @@ struct JavaDoubleTests {
     }
 }
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct ConfigurationAndFaultSettingsTests {
     @Test func defaultsMatchTheDocumentedPorts() throws {
         let configuration = VenueSimulatorConfiguration()
@@ -98,7 +98,7 @@ struct ConfigurationAndFaultSettingsTests {
     }
 }
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct MT4ServerMarketTests {
     @Test func everyBrokerQuotesEverySymbolWithBidBelowAsk() {
         let venue = MT4ServerSimulator(

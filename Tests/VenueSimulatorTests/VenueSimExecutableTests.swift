@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// The `venue-sim` executable: prints its listeners, serves, and exits 0 on SIGTERM.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct VenueSimExecutableTests {
     private static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -28,7 +28,8 @@ struct VenueSimExecutableTests {
             try Self.executable().path,
             [
                 "--admin-port", "0", "--mt4-port", "0", "--cplugin-port", "0", "--magnr-port", "0", "--deriv-port", "0",
-                "--log-level", "warning", "--mt4-token-ttl", "120", "--cplugin-token-ttl", "90", "--magnr-fill-delay-ms", "0",
+                "--ctrader-port", "0", "--log-level", "warning", "--mt4-token-ttl", "120", "--cplugin-token-ttl", "90",
+                "--magnr-fill-delay-ms", "0",
             ],
             environment: [
                 "VENUE_SIM_MT4_API_KEY": "env-key", "VENUE_SIM_CPLUGIN_CLIENT_SECRET": "env-secret",
@@ -45,7 +46,7 @@ struct VenueSimExecutableTests {
                 if parts.count == 2 { lines[String(parts[0])] = String(parts[1]) }
             }
             return lines["admin"] != nil && lines["mt4server"] != nil && lines["cplugin"] != nil
-                && lines["magnr"] != nil
+                && lines["magnr"] != nil && lines["deriv"] != nil && lines["ctrader"] != nil
         }
         try #require(printed, "venue-sim printed \(lines)")
         let venue = try #require(lines["mt4server"])
@@ -78,6 +79,8 @@ struct VenueSimExecutableTests {
             try await magnrArguments(
                 base: "http://\(magnr)", "GET", "/api/v1/trades/1001/", privateKey: "env-magnr-key"))
         #expect(trade.text.contains(#""status":"open""#), "--magnr-fill-delay-ms 0 fills at once: \(trade.text)")
+        let ctrader = try #require(lines["ctrader"])
+        #expect(ctrader.hasPrefix("127.0.0.1:") && ![venue, cplugin, magnr].contains(ctrader))
         let adminAddress = try #require(lines["admin"])
         let admin = try await Curl.run(["http://\(adminAddress)/mt4server/faults"])
         #expect(admin.status == 200)

@@ -1,7 +1,8 @@
 """Start and stop the `venue-sim` executable for the Python contract and interop scripts.
 
 Shared by Tests/contract/validate_cplugin_simulator.py, Tests/contract/validate_deriv_simulator.py and
-Tests/interop/cplugin_signalr_interop.py. Everything here
+Tests/interop/cplugin_signalr_interop.py (and anything that needs the cTrader face: its `ctrader=` line is waited for
+like the others). Everything here
 talks only to 127.0.0.1: the simulator is started with `--host 127.0.0.1` on free ports (`--*-port 0`), and the
 listener lines it prints are checked to name 127.0.0.1 before anything connects to them. The process is stopped by
 its own PID (SIGTERM, then SIGKILL after a grace period), never by name.
@@ -74,7 +75,9 @@ class VenueSim:
             "--admin-port", "0",
             "--mt4-port", "0",
             "--cplugin-port", "0",
+            "--magnr-port", "0",
             "--deriv-port", "0",
+            "--ctrader-port", "0",
             "--tick-interval-ms", "50",
             "--log-level", "warning",
         ] + (extra_args or [])
@@ -125,7 +128,7 @@ class VenueSim:
             raise SetupError(f"venue-sim printed no listener lines within {self.startup_timeout:.0f} s:\n"
                              f"{self.output_tail()}")
         settle = time.monotonic() + 1.0  # the lines arrive in one write; allow for a venue line printed after admin
-        while not {"cplugin", "deriv"} <= self.listeners.keys() and time.monotonic() < settle:
+        while not {"cplugin", "deriv", "ctrader"} <= self.listeners.keys() and time.monotonic() < settle:
             time.sleep(0.05)
         for name, (host, _) in self.listeners.items():
             if host != LOOPBACK:

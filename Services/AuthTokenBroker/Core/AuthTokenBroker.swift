@@ -11,6 +11,7 @@ import VenueMT4Server
 import VenueCPlugin
 import VenueMagnr
 import VenueDeriv
+import VenueCTrader
 
 /// Settings of the auth-token-broker.
 ///
@@ -56,7 +57,8 @@ public enum AuthTokenBroker {
             producer: producer, sealer: sealer, serviceName: "auth-token-broker", metrics: metrics, health: health)
         var workers: [VenueGrantWorker] = []
         for venue in configuration.venues.venues {
-            let login = try Self.login(for: venue, environment: environment, logger: logger)
+            let login = try Self.login(
+                for: venue, environment: environment, stateDirectory: configuration.stateDirectory, logger: logger)
             health.set("venue:\(venue.id)", problem: "no grant published yet")
             workers.append(VenueGrantWorker(
                 venue: venue, login: login, publisher: publisher, versions: versions,
@@ -69,7 +71,9 @@ public enum AuthTokenBroker {
     }
 
     /// The protocol module's login for `venue`, with its secret resolved now.
-    static func login(for venue: VenueDefinition, environment: [String: String], logger: Logger) throws
+    static func login(
+        for venue: VenueDefinition, environment: [String: String], stateDirectory: URL, logger: Logger
+    ) throws
         -> @Sendable () async throws(VenueError) -> (VenueSessionGrant.Material, Date?)
     {
         switch venue.protocol {
@@ -113,8 +117,42 @@ public enum AuthTokenBroker {
                 _ = try await DerivLogin.verify(configuration: configuration, apiToken: apiToken, venueID: venue.id, logger: logger)
                 return (.deriv(apiToken: apiToken), nil)
             }
-        default:
-            throw VenueConfigurationError("venue \(venue.id): protocol \(venue.protocol.rawValue) is not supported yet")
+        case .ctrader:
+            return try self.ctraderLogin(for: venue, environment: environment, stateDirectory: stateDirectory, logger: logger)
+        }
+    }
+
+    /// cTrader: the broker alone refreshes (2173/2174). The refresh token is single use, so its successor is stored
+    /// durably (``CTraderTokenStore``) before the new access token is granted; after a restart the stored access token
+    /// is granted as long as it stays valid, without rotating anything.
+    private static func ctraderLogin(
+        for venue: VenueDefinition, environment: [String: String], stateDirectory: URL, logger: Logger
+    ) throws -> @Sendable () async throws(VenueError) -> (VenueSessionGrant.Material, Date?) {
+        guard let settings = venue.ctrader, let secretReference = venue.secrets["clientSecret"],
+            let refreshReference = venue.secrets["refreshToken"]
+        else {
+            throw VenueConfigurationError("venue \(venue.id): ctrader needs ctrader.clientId, secrets.clientSecret and secrets.refreshToken")
+        }
+        let clientSecret = try secretReference.resolve(environment: environment)
+        let store = try CTraderTokenStore(
+            directory: stateDirectory, venue: venue.id, configuredRefreshToken: try refreshReference.resolve(environment: environment))
+        let configuration = try CTraderConfiguration(venue)
+        return { () async throws(VenueError) in
+            func grant(_ accessToken: VenueSecret) -> VenueSessionGrant.Material {
+                .ctrader(clientID: settings.clientId, clientSecret: clientSecret, accessToken: accessToken, accountID: settings.accountId)
+            }
+            if let (accessToken, expiresAt) = store.storedAccessTokenOnce(validFor: .seconds(3_600)) {
+                return (grant(accessToken), expiresAt)
+            }
+            let tokens = try await CTraderLogin.refresh(
+                configuration: configuration, clientID: settings.clientId, clientSecret: clientSecret,
+                refreshToken: store.refreshToken, venueID: venue.id, logger: logger)
+            do {
+                try store.save(tokens)
+            } catch {
+                throw VenueError(.venueFailure, venue: venue.id, reason: "the rotated refresh token could not be stored durably")
+            }
+            return (grant(tokens.accessToken), tokens.expiresAt)
         }
     }
 }

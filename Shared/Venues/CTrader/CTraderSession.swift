@@ -70,7 +70,7 @@ final class CTraderSession: Sendable {
         /// The last bid and ask of each symbol (a spot may carry only one side).
         var lastSpot: [Int64: (bid: Decimal?, ask: Decimal?)] = [:]
         /// Why the last connection could not be set up.
-        var setUpFailure: String?
+        var setUpFailure: CTraderCallFailure?
 
         var wanted: Set<String> { self.subscribers.values.reduce(into: []) { $0.formUnion($1.symbols) } }
         func symbol(id: Int64) -> CTraderSymbol? { self.symbols.values.first { $0.id == id } }
@@ -124,13 +124,7 @@ final class CTraderSession: Sendable {
         let timeout = timeout ?? self.configuration.requestTimeout
         var renewed = false
         while true {
-            let link: Link
-            do {
-                link = try await self.socket.readyLink(within: timeout)
-            } catch {
-                let why = self.state.withLock { $0.setUpFailure }
-                throw why.map { .notSent("\(error); the last connection attempt failed: \($0)") } ?? CTraderCallFailure(error)
-            }
+            let link = try await self.readyLink(within: timeout)
             let frame = try await self.exchange(payloadType, payload, on: link, timeout: timeout, accept: accept)
             if let refusal = frame.refusal {
                 if refusal.needsReauthentication, !renewed {
@@ -146,16 +140,26 @@ final class CTraderSession: Sendable {
         }
     }
 
+    /// The connection calls may use. When none comes, a refused set-up (credentials) is the better answer than "no
+    /// connection".
+    private func readyLink(within timeout: Duration) async throws(CTraderCallFailure) -> Link {
+        do {
+            return try await self.socket.readyLink(within: timeout)
+        } catch {
+            switch self.state.withLock({ $0.setUpFailure }) {
+            case .refused(let refusal)?: throw .refused(refusal)
+            case let other?: throw .notSent("\(error); the last connection attempt failed: \(other)")
+            case nil: throw CTraderCallFailure(error)
+            }
+        }
+    }
+
     /// The account's `moneyDigits` (2121), once known.
     var moneyDigits: Int? { self.state.withLock { $0.moneyDigits } }
 
     /// The metadata of a configured symbol, once loaded (waits for the connection).
     func symbol(_ name: String) async throws(CTraderCallFailure) -> CTraderSymbol? {
-        do {
-            _ = try await self.socket.readyLink(within: self.configuration.requestTimeout)
-        } catch {
-            throw CTraderCallFailure(error)
-        }
+        _ = try await self.readyLink(within: self.configuration.requestTimeout)
         return self.state.withLock { $0.symbols[name] }
     }
 
@@ -221,8 +225,10 @@ final class CTraderSession: Sendable {
             }
             self.state.withLock { $0.setUpFailure = nil }
         } catch {
-            self.state.withLock { $0.setUpFailure = "\(error)" }
-            self.logger.warning("cTrader session set-up failed", metadata: ["error": "\(error)"])
+            let failure = error as? CTraderCallFailure ?? .notSent("\(error)")
+            self.state.withLock { $0.setUpFailure = failure }
+            self.logger.warning("cTrader session set-up failed", metadata: ["error": "\(failure)"])
+            if case .refused = failure { self.socket.failWaiting(.notSent("the venue refused the session's credentials")) }
             throw error
         }
     }
@@ -285,6 +291,11 @@ final class CTraderSession: Sendable {
                     }
                 }
                 try await self.authenticateAccount(link, token: token)
+                // The account's session was gone, and its spot subscriptions with it: subscribe them again.
+                self.state.withLock { state in
+                    if state.subscribedOn == link.id { state.subscribed = [] }
+                }
+                self.resubscribe(link)
                 return .success(())
             } catch {
                 return .failure(error)
@@ -450,12 +461,8 @@ final class CTraderSession: Sendable {
     /// 2131: prices are integers in 1/100000; a side that is absent keeps its last value.
     private func spot(_ payload: JSONValue) {
         guard let id = payload[member: "symbolId"]?.integerValue.map(Int64.init) else { return }
-        let scale = Decimal(100_000)
-        let bid = payload[member: "bid"]?.decimalValue.map { $0 / scale }
-        let ask = payload[member: "ask"]?.decimalValue.map { $0 / scale }
         let merged = self.state.withLock { state -> (String, Decimal, Decimal)? in
-            let last = state.lastSpot[id]
-            let now = (bid: bid ?? last?.bid, ask: ask ?? last?.ask)
+            let now = Self.sides(of: payload, after: state.lastSpot[id])
             state.lastSpot[id] = now
             guard let name = state.symbol(id: id)?.name, let bid = now.bid, let ask = now.ask else { return nil }
             return (name, bid, ask)
@@ -467,6 +474,14 @@ final class CTraderSession: Sendable {
             state.subscribers.values.filter { $0.symbols.contains(name) }.map(\.continuation)
         }
         for continuation in targets { continuation.yield(.quote(quote)) }
+    }
+
+    /// The bid and ask after a 2131: integers ÷ 100000, an absent side keeps its `last` value.
+    static func sides(of payload: JSONValue, after last: (bid: Decimal?, ask: Decimal?)?) -> (bid: Decimal?, ask: Decimal?) {
+        let scale = Decimal(100_000)
+        let bid = payload[member: "bid"]?.decimalValue.map { $0 / scale }
+        let ask = payload[member: "ask"]?.decimalValue.map { $0 / scale }
+        return (bid ?? last?.bid, ask ?? last?.ask)
     }
 
     /// Closes the connection for good: pending calls fail, streams finish.
