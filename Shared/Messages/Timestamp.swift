@@ -24,12 +24,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         self.nanoseconds = Int32(remainder)
     }
 
-    /// Creates a timestamp from a `Date` (which itself holds about microsecond precision).
+    /// Creates a timestamp from a `Date`, rounded to the microsecond: a `Date` holds about that much (a `Double` of
+    /// seconds since 1970), so finer digits would only be noise (`…10.776000023Z` for a venue's `…10.776`).
     public init(date: Date) {
         let interval = date.timeIntervalSince1970
         let whole = interval.rounded(.down)
-        let nanos = ((interval - whole) * 1_000_000_000).rounded()
-        self.init(seconds: Int64(whole), nanoseconds: Int32(nanos))
+        let micros = ((interval - whole) * 1_000_000).rounded()
+        self.init(seconds: Int64(whole), nanoseconds: Int32(micros) * 1_000)
     }
 
     /// The same instant as a `Date` (rounded to `Date`'s precision).

@@ -4,7 +4,7 @@ import KafkaBridge
 import NIOPosix
 import Testing
 
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(3)))
 struct FailureTests {
     /// A port on 127.0.0.1 with nothing listening.
     private func closedPort() throws -> Int {

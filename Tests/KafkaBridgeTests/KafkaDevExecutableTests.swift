@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 
 /// End to end against the `kafka-dev` executable itself, as `make run` starts it.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(3)))
 struct KafkaDevExecutableTests {
     private static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -41,7 +41,7 @@ func withServices<R: Sendable>(_ services: [any Service], _ body: () async throw
 
 /// Waits until `condition` holds, recording an issue and failing the test after `timeout`.
 func eventually(
-    _ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool
+    _ what: String, timeout: Duration = .seconds(90), _ condition: () async throws -> Bool
 ) async throws {
     guard try await TestSupport.eventually(timeout: timeout, condition) else {
         Issue.record("timed out after \(timeout) waiting for: \(what)")

@@ -3,7 +3,7 @@ import Foundation
 import KafkaBridge
 import Testing
 
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(3)))
 struct ProducerConsumerTests {
     @Test func roundTripKeepsKeyValueHeadersAndReportedOffset() async throws {
         let broker = try makeBroker(["roundtrip": 3])

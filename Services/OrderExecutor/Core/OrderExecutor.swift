@@ -255,7 +255,13 @@ final class OrderExecutionService: Service, Sendable {
             case .cancel: status = .cancelled
             }
             var report = OrderReports.final(command, status: status, times: times, ack: ack, position: position)
-            if command.action != .place, let position { report.filledQuantity = position.quantity }
+            // A close reports what it closed (the venue's figure for a partial close, else the position); a cancel
+            // fills nothing.
+            switch command.action {
+            case .place: break
+            case .close: report.filledQuantity = ack.filledQuantity ?? position?.quantity ?? 0
+            case .cancel: report.filledQuantity = ack.filledQuantity ?? 0
+            }
             let fills = command.action == .place
                 ? (OrderReports.fill(command, ack: ack, reportedAt: report.reportedAt).map { [$0] } ?? []) : []
             logger.info("Order executed", metadata: ["order.status": "\(status.rawValue)", "venue.order.id": "\(ack.venueOrderID)"])

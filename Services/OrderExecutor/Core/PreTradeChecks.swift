@@ -38,11 +38,15 @@ public enum PreTradeDecision: Sendable, Hashable {
     case refuse(OrderStatus, Reason)
 }
 
-/// Checks run before any venue call, in this order: venue known; expiry; halt (new orders only — closes and
+/// Checks run before any venue call, in this order: venue known; expiry (passed → `expired`; more than a year away →
+/// rejected `invalid_expiry`); halt (new orders only — closes and
 /// cancels still go through, so risk can be reduced while a venue is halted); order type offered; symbol tradable
 /// and configured; quantity limit; notional limit (a limit or stop price, else the reference price; refused when
 /// a notional limit is set and no price is known).
 public enum PreTradeChecks {
+    /// The furthest expiry a command may name (one year).
+    public static let longestExpiry: TimeInterval = 366 * 86_400
+
     /// Evaluates `command`.
     public static func evaluate(_ command: OrderCommand, context: PreTradeContext) -> PreTradeDecision {
         guard let venue = context.venues[command.venue], let (capabilities, rules) = context.capabilities[command.venue] else {
@@ -51,7 +55,18 @@ public enum PreTradeChecks {
         if let expiresAt = command.expiresAt, expiresAt.date <= context.now {
             return .refuse(.expired, Reason(code: "command_expired", message: "expiresAt \(expiresAt) has passed"))
         }
-        guard command.action == .place else { return .pass }
+        // A command meant to live longer than any venue keeps an order is a mistake (or hostile), not an intent.
+        if let expiresAt = command.expiresAt, expiresAt.date.timeIntervalSince(context.now) > Self.longestExpiry {
+            return .refuse(.rejected, Reason(code: "invalid_expiry", message: "expiresAt \(expiresAt) is more than a year away"))
+        }
+        guard command.action == .place else {
+            // A close or cancel acts on one venue order: without its id there is nothing to act on.
+            guard command.venueOrderId != nil else {
+                return .refuse(.rejected, Reason(
+                    code: "invalid_command", message: "\(command.action.rawValue) needs the venueOrderId of the order it acts on"))
+            }
+            return .pass
+        }
         if context.halted.contains(command.venue) || context.halted.contains("*") {
             return .refuse(.rejected, Reason(code: "venue_halted", message: "new orders for \(command.venue) are halted"))
         }

@@ -1,18 +1,5 @@
 import Foundation
-import NIOCore
 import Synchronization
-
-/// Something that happens to one hub connection, handled in order by its connection loop.
-enum CPluginHubEvent: Sendable {
-    /// A WebSocket message (text, or binary read as UTF-8) arrived.
-    case message(String)
-    /// The client's side ended (close frame, TCP close, or a message above the size limit).
-    case inboundEnded
-    /// Time to push ticks and check the keep-alive and timeouts.
-    case timer
-    /// Graceful shutdown: send a close message and close.
-    case shutdown
-}
 
 /// The hub's connections: negotiated ids waiting for their WebSocket, and open sockets.
 ///
@@ -42,24 +29,16 @@ final class CPluginHubRegistry: Sendable {
         var expiresAt: ContinuousClock.Instant
     }
 
-    private struct Socket {
-        var channel: any Channel
-        var events: AsyncStream<CPluginHubEvent>.Continuation
-    }
-
     private struct State {
         var pending: [String: Pending] = [:]
         var active: Set<String> = []
-        var sockets: [Int: Socket] = [:]
-        var nextSocketID = 0
-        var isShutDown = false
     }
 
     private let clock = ContinuousClock()
     private let state = Mutex(State())
 
-    /// Open hub sockets.
-    var openCount: Int { self.state.withLock { $0.sockets.count } }
+    /// The open hub sockets.
+    let sockets = WebSocketConnectionRegistry<Void, Never>(initialInfo: ())
 
     /// Creates a negotiated connection: its id and, for negotiate version 1, its separate token.
     func negotiate(version: Int) -> (connectionID: String, connectionToken: String?) {
@@ -100,42 +79,11 @@ final class CPluginHubRegistry: Sendable {
         return self.state.withLock { ($0.pending[token]?.expiresAt).map { $0 > now } ?? false }
     }
 
-    /// Registers an open socket; returns its id for ``unregister(_:token:)``. After ``shutDown()`` the socket is
-    /// told to shut down at once.
-    func register(channel: any Channel, events: AsyncStream<CPluginHubEvent>.Continuation) -> Int {
-        let (id, isShutDown) = self.state.withLock { state in
-            let id = state.nextSocketID
-            state.nextSocketID += 1
-            state.sockets[id] = Socket(channel: channel, events: events)
-            return (id, state.isShutDown)
-        }
-        if isShutDown { events.yield(.shutdown) }
-        return id
-    }
-
-    /// Forgets a socket that ended and its connection (`token`, when it was negotiated).
-    func unregister(_ id: Int, token: String?) {
-        self.state.withLock { state in
-            state.sockets[id] = nil
-            if let token { state.active.remove(token) }
-        }
-    }
-
-    /// Closes every open socket abruptly (TCP close: no close message, no close frame). Returns how many.
-    @discardableResult
-    func dropAll() -> Int {
-        let channels = self.state.withLock { state in state.sockets.values.map(\.channel) }
-        for channel in channels { channel.close(promise: nil) }
-        return channels.count
-    }
-
-    /// Tells every open socket, and every later one, to close gracefully.
-    func shutDown() {
-        let sockets = self.state.withLock { state in
-            state.isShutDown = true
-            return Array(state.sockets.values)
-        }
-        for socket in sockets { socket.events.yield(.shutdown) }
+    /// Ends the claim on a negotiated connection whose socket ended (`token`, `nil` when it was not negotiated): the
+    /// connection is gone.
+    func release(token: String?) {
+        guard let token else { return }
+        self.state.withLock { _ = $0.active.remove(token) }
     }
 
     /// 16 random bytes, base64url without padding (22 characters), like ASP.NET Core's connection ids.

@@ -10,12 +10,12 @@ struct CPluginHubSession: Sendable {
     let keepAliveInterval: Duration
     let clientTimeout: Duration
     let handshakeTimeout: Duration
-    let tickInterval: Duration
     let connectedAt = ContinuousClock.now
     var isHandshakeDone = false
     var lastReceived = ContinuousClock.now
     var lastSent = ContinuousClock.now
-    var nextTick = ContinuousClock.now
+    /// When the `onTick` pushes are due.
+    var ticks: RecurringDeadline
     var splitter = SignalRRecordSplitter()
     /// UTF-8 bytes of the incomplete record the splitter holds.
     var partialBytes = 0
@@ -27,33 +27,16 @@ struct CPluginHubSession: Sendable {
         self.keepAliveInterval = configuration.keepAliveInterval
         self.clientTimeout = configuration.clientTimeout
         self.handshakeTimeout = configuration.handshakeTimeout
-        self.tickInterval = tickInterval
+        self.ticks = RecurringDeadline(every: tickInterval)
     }
 
     /// How often the timer fires: often enough for the tick interval and a tenth of the shortest timeout
-    /// (at least every 100 ms, at most every 5 ms).
+    /// (at least every 100 ms, at most every 5 ms unless the tick interval is shorter).
     var timerPeriod: Duration {
-        let timeouts = min(self.keepAliveInterval, self.clientTimeout, self.handshakeTimeout) / 10
-        let housekeeping = max(.milliseconds(5), min(.milliseconds(100), timeouts))
-        return max(.milliseconds(1), min(self.tickInterval, housekeeping))
-    }
-}
-
-/// Whether a timer event is queued and not handled yet, so that a busy connection never piles up timer events.
-final class CPluginHubTimerFlag: Sendable {
-    private let queued = Mutex(false)
-
-    /// Marks a timer event queued; `false` when one already is.
-    func set() -> Bool {
-        self.queued.withLock { queued in
-            defer { queued = true }
-            return !queued
-        }
-    }
-
-    /// Marks the queued timer event handled.
-    func clear() {
-        self.queued.withLock { $0 = false }
+        WebSocketConnectionLoop.timerPeriod(
+            tickInterval: self.ticks.interval,
+            shortestTimeout: min(self.keepAliveInterval, self.clientTimeout, self.handshakeTimeout),
+            floor: .milliseconds(5))
     }
 }
 
@@ -80,7 +63,7 @@ extension CPluginSimulator {
     /// - Graceful shutdown: `{"type":7,"allowReconnect":true}` (ASP.NET Core lets clients reconnect to a stopping
     ///   server), then close.
     func handle(
-        _ event: CPluginHubEvent, session: inout CPluginHubSession, outbound: WebSocketOutboundWriter
+        _ event: WebSocketConnectionEvent<Never>, session: inout CPluginHubSession, outbound: WebSocketOutboundWriter
     ) async -> Bool {
         switch event {
         case .inboundEnded:
@@ -180,9 +163,7 @@ extension CPluginSimulator {
             _ = await self.send(close.framed(), session: &session, outbound)
             return false
         }
-        if now >= session.nextTick {
-            session.nextTick += session.tickInterval
-            if session.nextTick <= now { session.nextTick = now + session.tickInterval }
+        if session.ticks.isDue(at: now) {
             for symbol in session.subscriptions {
                 guard await self.pushTick(symbol, session: &session, outbound) else { return false }
             }

@@ -3,7 +3,6 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOCore
-import ServiceLifecycle
 
 extension CPluginSimulator {
     /// Largest WebSocket message (and hub record) read: ASP.NET Core's `MaximumReceiveMessageSize`, 32 KiB.
@@ -70,16 +69,8 @@ extension CPluginSimulator {
     /// the venue's real answer (401, 404, 409, injected errors) the refusal installs ``UpgradeRefusalHandler``.
     func shouldUpgrade(
         _ head: HTTPRequest, channel: any Channel
-    ) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
-        let target = head.path ?? "/"
-        let path: String
-        let query: String?
-        if let mark = target.firstIndex(of: "?") {
-            path = String(target[..<mark])
-            query = String(target[target.index(after: mark)...])
-        } else {
-            (path, query) = (target, nil)
-        }
+    ) async -> WebSocketFace.UpgradeDecision {
+        let (path, query) = WebSocketFace.split(target: head.path ?? "/")
         let request = CPluginRequest(
             method: head.method.rawValue, path: path, query: query, headers: head.headerFields,
             authority: head.authority, isWebSocketUpgrade: true, channel: channel)
@@ -105,52 +96,21 @@ extension CPluginSimulator {
         }
     }
 
-    /// Serves one hub connection until the client leaves, a timeout or protocol error closes it, the socket is
-    /// dropped, or graceful shutdown. One loop handles every event in order (so writes never interleave); a reader
-    /// task turns WebSocket messages into events and a timer task paces ticks, keep-alive pings and timeouts.
-    /// Returning lets hummingbird-websocket send the close frame.
+    /// Serves one hub connection (see ``WebSocketConnectionLoop``) until the client leaves, a timeout or protocol error
+    /// closes it, the socket is dropped, or graceful shutdown. The timer paces ticks, keep-alive pings and timeouts.
+    /// Returning lets hummingbird-websocket send the close frame (also after an error reading the client's messages).
     private func runHubConnection(
         connectionID: String, token: String?, channel: any Channel, inbound: WebSocketInboundStream,
         outbound: WebSocketOutboundWriter
     ) async {
-        let (events, continuation) = AsyncStream.makeStream(of: CPluginHubEvent.self)
-        let socketID = self.hub.register(channel: channel, events: continuation)
-        defer {
-            continuation.finish()
-            self.hub.unregister(socketID, token: token)
-        }
-        var session = CPluginHubSession(
+        defer { self.hub.release(token: token) }
+        let session = CPluginHubSession(
             connectionID: connectionID, configuration: self.configuration, tickInterval: self.tickInterval)
-        let period = session.timerPeriod
-        let timerPending = CPluginHubTimerFlag()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    for try await message in inbound.messages(maxSize: Self.maxHubMessageSize) {
-                        switch message {
-                        case .text(let text): continuation.yield(.message(text))
-                        case .binary(let buffer): continuation.yield(.message(String(buffer: buffer)))
-                        }
-                    }
-                } catch {}
-                continuation.yield(.inboundEnded)
-            }
-            group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: period)
-                    if timerPending.set() { continuation.yield(.timer) }
-                }
-            }
-            await withGracefulShutdownHandler {
-                for await event in events {
-                    if case .timer = event { timerPending.clear() }
-                    let proceed = await self.handle(event, session: &session, outbound: outbound)
-                    if !proceed { break }
-                }
-            } onGracefulShutdown: {
-                continuation.yield(.shutdown)
-            }
-            group.cancelAll()
+        try? await WebSocketConnectionLoop.run(
+            channel: channel, registry: self.hub.sockets, inbound: inbound,
+            maxMessageSize: Self.maxHubMessageSize, timerPeriod: session.timerPeriod, makeSession: { _ in session }
+        ) { event, session in
+            await self.handle(event, session: &session, outbound: outbound)
         }
         self.logger.debug("Hub connection ended", metadata: ["hub.connection": "\(connectionID)"])
     }

@@ -1,8 +1,5 @@
 public import Foundation
-import Hummingbird
-import HummingbirdWebSocket
 public import Logging
-import NIOCore
 public import ServiceLifecycle
 import Synchronization
 
@@ -55,9 +52,7 @@ public final class CPluginSimulator: SimulatedVenue {
         self.configuration = configuration
         self.host = host
         self.tickInterval = tickInterval
-        var logger = logger
-        logger[metadataKey: "venue.name"] = "cplugin"
-        self.logger = logger
+        self.logger = logger.forVenue("cplugin")
         self.market = CPluginMarket(symbols: configuration.symbols, seed: seed, tickInterval: tickInterval)
         self.faults = VenueFaultInjector(initial: VenueFaultSettings(), seed: seed ^ 0xC9)
         self.book = Mutex(CPluginBook(startingBalance: configuration.startingBalance))
@@ -65,26 +60,14 @@ public final class CPluginSimulator: SimulatedVenue {
 
     /// The Hummingbird application serving HTTP and the hub's WebSockets.
     public func makeServices(onListening: @escaping @Sendable (Int) -> Void) -> [any Service] {
-        let webSocket = WebSocketServerConfiguration(
-            maxFrameSize: Self.maxHubMessageSize, autoPing: .disabled, closeTimeout: .seconds(1))
-        let shouldUpgrade:
-            @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<
-                WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
-            > = { [self] head, channel, _ in
-                await self.shouldUpgrade(head, channel: channel)
-            }
-        let application = Application(
-            responder: CPluginResponder(venue: self),
-            server: .http1WebSocketUpgrade(
-                configuration: .init(http1: .init(), ws: webSocket), shouldUpgrade: shouldUpgrade),
-            configuration: .init(address: .hostname(self.host, port: self.port)),
-            onServerRunning: { [self] channel in
-                let port = channel.localAddress?.port ?? 0
+        let application = WebSocketFace.makeApplication(
+            responder: CPluginResponder(venue: self), host: self.host, port: self.port,
+            maxFrameSize: Self.maxHubMessageSize, logger: self.logger,
+            onListening: { [self] port in
                 self.listeningPort.withLock { $0 = port }
                 onListening(port)
             },
-            logger: self.logger
-        )
+            shouldUpgrade: { [self] head, channel in await self.shouldUpgrade(head, channel: channel) })
         return [application]
     }
 
@@ -104,7 +87,7 @@ public final class CPluginSimulator: SimulatedVenue {
     /// every token issued so far (open hub connections stay open, as in ASP.NET Core).
     public func perform(_ action: VenueFaultAction) -> Int? {
         switch action {
-        case .dropWebSockets: self.hub.dropAll()
+        case .dropWebSockets: self.hub.sockets.dropAll()
         case .expireTokens: self.tokens.revokeAll()
         default: nil
         }
@@ -113,7 +96,7 @@ public final class CPluginSimulator: SimulatedVenue {
     /// `openHubConnections`, `withheldResponses`, `issuedTokens`, `idempotentReplays`.
     public func status() -> [String: Int] {
         [
-            "openHubConnections": self.hub.openCount, "withheldResponses": self.held.count,
+            "openHubConnections": self.hub.sockets.count, "withheldResponses": self.held.count,
             "issuedTokens": self.tokens.issuedCount,
             "idempotentReplays": self.book.withLock { $0.idempotentReplays },
             "subscribeCalls": self.hubCalls.withLock { $0["SubscribeToTicks"] ?? 0 },
@@ -131,7 +114,7 @@ public final class CPluginSimulator: SimulatedVenue {
     /// Closes withheld responses, sends every hub connection a close message and stops accepting hub work.
     public func beginShutdown() {
         self.held.shutDown()
-        self.hub.shutDown()
+        self.hub.sockets.shutDown()
     }
 
     /// The current quote of `symbol`, or `nil` when the venue does not quote it.

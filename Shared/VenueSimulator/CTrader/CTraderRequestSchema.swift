@@ -115,8 +115,8 @@ struct CTraderRequestSchema: Sendable {
     /// Simulator choices (unverified): an unknown field is refused (as protobuf's JSON parser does by default); a
     /// `null` value counts as absent; int64 values may also come as decimal strings (the proto3 JSON mapping allows
     /// both); enum values may come as integers or value names; a repeated field must be an array.
-    func validate(_ payload: [(String, DerivJSON)]) -> Result<CTraderPayload, CTraderFieldProblem> {
-        var values: [String: DerivJSON] = [:]
+    func validate(_ payload: [(String, ExactJSON)]) -> Result<CTraderPayload, CTraderFieldProblem> {
+        var values: [String: ExactJSON] = [:]
         for (name, value) in payload {
             guard let field = self.fields.first(where: { $0.name == name }) else {
                 return .failure(CTraderFieldProblem(field: name, reason: "is not a field of \(self.message)"))
@@ -133,7 +133,7 @@ struct CTraderRequestSchema: Sendable {
         return .success(CTraderPayload(values: values))
     }
 
-    private static func problem(of value: DerivJSON, as type: CTraderFieldType) -> String? {
+    private static func problem(of value: ExactJSON, as type: CTraderFieldType) -> String? {
         switch type {
         case .int64:
             return CTraderPayload.int64(value) == nil ? "must be an int64" : nil
@@ -165,7 +165,7 @@ struct CTraderFieldProblem: Error, Sendable {
 
 /// A validated request payload.
 struct CTraderPayload: Sendable {
-    let values: [String: DerivJSON]
+    let values: [String: ExactJSON]
 
     func int64(_ name: String) -> Int64? { self.values[name].flatMap(Self.int64) }
 
@@ -188,7 +188,7 @@ struct CTraderPayload: Sendable {
     }
 
     /// An integer literal that fits `Int64`, or a string holding one.
-    static func int64(_ value: DerivJSON) -> Int64? {
+    static func int64(_ value: ExactJSON) -> Int64? {
         if let number = value.int64Value { return number }
         guard let text = value.stringValue, !text.isEmpty,
             text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") })
@@ -197,7 +197,7 @@ struct CTraderPayload: Sendable {
     }
 
     /// An enum value given as an integer of `table` or as a value name.
-    static func enumValue(_ value: DerivJSON, _ table: CTraderEnum) -> Int64? {
+    static func enumValue(_ value: ExactJSON, _ table: CTraderEnum) -> Int64? {
         if let number = value.int64Value { return table.values.values.contains(number) ? number : nil }
         return value.stringValue.flatMap { table.values[$0] }
     }

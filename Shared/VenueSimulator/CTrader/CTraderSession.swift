@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A spot subscription of one connection: the sides last sent, so that an unchanged side can be omitted.
 struct CTraderSpotSubscription: Sendable {
@@ -20,15 +19,17 @@ struct CTraderSession: Sendable {
     let id: Int
     var lastReceived = ContinuousClock.now
     var nextHeartbeat: ContinuousClock.Instant
-    var nextSpots = ContinuousClock.now
+    /// When the spot events of the next price step are due.
+    var spotPushes: RecurringDeadline
     /// Arrival times of the requests admitted in the last second.
     private var window: [ContinuousClock.Instant] = []
     /// Spot subscriptions in subscription order.
     var spots: [CTraderSpotSubscription] = []
 
-    init(id: Int, heartbeatInterval: Duration) {
+    init(id: Int, heartbeatInterval: Duration, tickInterval: Duration) {
         self.id = id
         self.nextHeartbeat = .now + heartbeatInterval
+        self.spotPushes = RecurringDeadline(every: tickInterval)
     }
 
     /// Counts one request at `now` against `limit` per sliding second; `nil` when admitted, else the seconds until
@@ -46,23 +47,5 @@ struct CTraderSession: Sendable {
     /// The subscription of `account` to `symbolID`, if any.
     func spotIndex(account: Int64, symbolID: Int64) -> Int? {
         self.spots.firstIndex { $0.account == account && $0.symbolID == symbolID }
-    }
-}
-
-/// Whether a timer event is queued and not handled yet, so that a busy connection never piles up timer events.
-final class CTraderTimerFlag: Sendable {
-    private let queued = Mutex(false)
-
-    /// Marks a timer event queued; `false` when one already is.
-    func set() -> Bool {
-        self.queued.withLock { queued in
-            defer { queued = true }
-            return !queued
-        }
-    }
-
-    /// Marks the queued timer event handled.
-    func clear() {
-        self.queued.withLock { $0 = false }
     }
 }

@@ -3,7 +3,6 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOCore
-import ServiceLifecycle
 
 /// Plain HTTP on the cTrader port: `GET|POST /apps/token` is the token endpoint (see `CTraderSimulator+OAuth`);
 /// `/` without a WebSocket upgrade is 426 `Upgrade Required`; every other path is 404 (simulator choices,
@@ -45,92 +44,31 @@ struct CTraderResponder: HTTPResponder {
     }
 }
 
-extension CTraderSimulator {
+extension CTraderSimulator: WebSocketEndpointFace {
     /// The WebSocket endpoint (exact match; any query is ignored).
     static let endpointPath = "/"
 
-    /// Decides a WebSocket upgrade: `/` is upgraded; any other path is refused with 404. The upgrade request is
-    /// logged (101 or 404).
-    func shouldUpgrade(
-        _ head: HTTPRequest, channel: any Channel
-    ) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
-        let target = head.path ?? "/"
-        let mark = target.firstIndex(of: "?")
-        let path = mark.map { String(target[..<$0]) } ?? target
-        let query = mark.map { String(target[target.index(after: $0)...]) }
-        let ticket = self.requestLog.begin(method: head.method.rawValue, path: path, query: query.map(Self.redacted))
-        guard path == Self.endpointPath else {
-            self.requestLog.complete(ticket, status: 404)
-            await UpgradeRefusalHandler.install(on: channel, mode: .respond(status: 404, body: "Not Found"))
-            return .dontUpgrade
-        }
-        self.requestLog.complete(ticket, status: 101)
-        return .upgrade([:]) { inbound, outbound, _ in
-            try await self.runConnection(channel: channel, inbound: inbound, outbound: outbound)
-        }
+    /// The open connections.
+    var connectionRegistry: WebSocketConnectionRegistry<CTraderConnectionState, [String]> {
+        self.connections.registry
     }
 
-    /// Serves one connection until the client leaves, the heartbeat timeout or a fault closes it, or graceful
-    /// shutdown. One loop handles every event in order (answers, events and heartbeats never interleave); a reader
-    /// task turns messages into events and a timer task paces heartbeats, spots and the timeout check. Returning
-    /// lets hummingbird-websocket send the close frame (1000); an error from the reader (a fragmented message over
-    /// 64 KiB: 1009, invalid UTF-8: 1007) is rethrown so that the close frame carries its code. A single frame over
-    /// 64 KiB never gets here: the WebSocket decoder answers it with a 1009 close frame and closes the connection.
-    private func runConnection(
-        channel: any Channel, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter
-    ) async throws {
-        let (events, continuation) = AsyncStream.makeStream(of: CTraderConnectionEvent.self)
-        let id = self.connections.register(channel: channel, events: continuation)
-        defer {
-            continuation.finish()
-            self.connections.unregister(id)
-        }
-        var session = CTraderSession(id: id, heartbeatInterval: self.configuration.serverHeartbeatInterval)
-        let housekeeping = min(
-            self.configuration.heartbeatTimeout / 10, self.configuration.serverHeartbeatInterval / 10,
-            .milliseconds(100))
-        let period = max(.milliseconds(1), min(self.tickInterval, housekeeping))
-        let timerPending = CTraderTimerFlag()
-        let (inboundErrors, inboundError) = AsyncStream.makeStream(
-            of: (any Error).self, bufferingPolicy: .bufferingNewest(1))
-        var failure: (any Error)?
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    for try await message in inbound.messages(maxSize: Self.maxMessageSize) {
-                        switch message {
-                        case .text(let text): continuation.yield(.frame(text))
-                        case .binary(let buffer): continuation.yield(.frame(String(buffer: buffer)))
-                        }
-                    }
-                } catch {
-                    if !(error is CancellationError) { inboundError.yield(error) }
-                }
-                inboundError.finish()
-                continuation.yield(.inboundEnded)
-            }
-            group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: period)
-                    if timerPending.set() { continuation.yield(.timer) }
-                }
-            }
-            await withGracefulShutdownHandler {
-                for await event in events {
-                    if case .timer = event { timerPending.clear() }
-                    guard await self.handle(event, session: &session, channel: channel, outbound: outbound) else {
-                        if case .inboundEnded = event {
-                            for await error in inboundErrors { failure = error }
-                        }
-                        break
-                    }
-                }
-            } onGracefulShutdown: {
-                continuation.yield(.shutdown)
-            }
-            group.cancelAll()
-        }
-        if let failure { throw failure }
+    /// Often enough for price steps, heartbeats and the heartbeat timeout.
+    var connectionTimerPeriod: Duration {
+        WebSocketConnectionLoop.timerPeriod(
+            tickInterval: self.tickInterval,
+            shortestTimeout: min(self.configuration.heartbeatTimeout, self.configuration.serverHeartbeatInterval))
+    }
+
+    /// The query with the values of secret parameters redacted.
+    static func loggedQuery(_ query: String) -> String {
+        Self.redacted(query)
+    }
+
+    /// A fresh session: no spot subscriptions, the first heartbeat due after one interval.
+    func makeSession(id: Int, query: String?) -> CTraderSession {
+        CTraderSession(
+            id: id, heartbeatInterval: self.configuration.serverHeartbeatInterval, tickInterval: self.tickInterval)
     }
 
     /// Handles one event; `false` ends the connection.
@@ -139,8 +77,8 @@ extension CTraderSimulator {
     /// the idle timer; after ``CTraderSimulatorConfiguration/heartbeatTimeout`` without one the server closes the
     /// connection with a close frame (1000). The server sends 51 every
     /// ``CTraderSimulatorConfiguration/serverHeartbeatInterval`` whatever else it sends.
-    private func handle(
-        _ event: CTraderConnectionEvent, session: inout CTraderSession, channel: any Channel,
+    func handle(
+        _ event: WebSocketConnectionEvent<[String]>, session: inout CTraderSession, channel: any Channel,
         outbound: WebSocketOutboundWriter
     ) async -> Bool {
         switch event {
@@ -161,14 +99,12 @@ extension CTraderSimulator {
                 frames.append(CTraderEnvelope.heartbeat)
                 session.nextHeartbeat = now + self.configuration.serverHeartbeatInterval
             }
-            if now >= session.nextSpots {
-                session.nextSpots += self.tickInterval
-                if session.nextSpots <= now { session.nextSpots = now + self.tickInterval }
+            if session.spotPushes.isDue(at: now) {
                 frames += self.pushSpots(session: &session)
             }
             return await self.send(frames, outbound)
-        case .frame(let text):
-            self.record(received: text)
+        case .message(let text):
+            self.received.record(text)
             session.lastReceived = .now
             switch await self.respond(to: text, session: &session) {
             case .frames(let frames):
@@ -182,15 +118,7 @@ extension CTraderSimulator {
 
     /// Writes `frames` in order and records them; `false` when the socket is gone.
     private func send(_ frames: [String], _ outbound: WebSocketOutboundWriter) async -> Bool {
-        do {
-            for frame in frames {
-                try await outbound.write(.text(frame))
-                self.record(sent: frame)
-            }
-            return true
-        } catch {
-            return false
-        }
+        await outbound.write(texts: frames, onSent: self.sent.record)
     }
 
     /// The 2131 SpotEvents due on one price step, one per subscription whose quote changed since the last one sent:

@@ -1,26 +1,4 @@
 import Foundation
-import Synchronization
-
-/// What a request frame produces.
-enum CTraderReply: Sendable {
-    /// Send these frames, in order (none for a heartbeat or a withheld answer).
-    case frames([String])
-    /// Close the connection without answering.
-    case drop
-}
-
-/// A call's outcome before it is logged: frames to send and the request-log status.
-struct CTraderAnswer: Sendable {
-    var frames: [String]
-    /// 200 answered, 400 error answer, 500 injected error, 0 withheld.
-    var status: Int
-
-    static func ok(_ frames: [String]) -> CTraderAnswer { CTraderAnswer(frames: frames, status: 200) }
-
-    static func failed(_ frame: String) -> CTraderAnswer { CTraderAnswer(frames: [frame], status: 400) }
-
-    static let withheld = CTraderAnswer(frames: [], status: 0)
-}
 
 /// One admitted request: its `clientMsgId`, validated payload and (for account-scoped messages) the account.
 struct CTraderCall: Sendable {
@@ -31,12 +9,12 @@ struct CTraderCall: Sendable {
     var account: Int64?
 
     /// A response frame echoing the request's `clientMsgId`.
-    func answer(_ payloadType: Int64, _ payload: [(String, OrderedJSON)]) -> CTraderAnswer {
+    func answer(_ payloadType: Int64, _ payload: [(String, OrderedJSON)]) -> WebSocketAnswer {
         .ok([CTraderEnvelope.frame(payloadType, payload, clientMsgID: self.clientMsgID)])
     }
 
     /// A 2142 answer (with `ctidTraderAccountId` when the request named one).
-    func error(_ code: String, _ description: String, retryAfter: Int64? = nil) -> CTraderAnswer {
+    func error(_ code: String, _ description: String, retryAfter: Int64? = nil) -> WebSocketAnswer {
         .failed(
             CTraderEnvelope.oaError(
                 code, description, account: self.account, retryAfter: retryAfter, clientMsgID: self.clientMsgID))
@@ -65,7 +43,7 @@ extension CTraderSimulator {
     ///
     /// Each request frame is logged as `WS /<payloadType>` with status 200 (answered), 400 (error answer), 500
     /// (injected error) or 0 (dropped, or withheld by `hangOrders`).
-    func respond(to text: String, session: inout CTraderSession) async -> CTraderReply {
+    func respond(to text: String, session: inout CTraderSession) async -> WebSocketReply {
         let frame: CTraderRequestFrame
         switch CTraderEnvelope.parse(text) {
         case .failure(let error):
@@ -90,30 +68,17 @@ extension CTraderSimulator {
                     clientMsgID: frame.clientMsgID)
             ])
         }
-        let decision = self.faults.decide()
-        if decision.latency > .zero {
-            try? await Task.sleep(for: decision.latency)
-        }
-        switch decision.outcome {
-        case .drop:
-            self.requestLog.complete(ticket, status: 0)
-            return .drop
-        case .error:
-            self.requestLog.complete(ticket, status: 500)
-            return .frames([
-                CTraderEnvelope.protoError("UNKNOWN_ERROR", "Internal server error", clientMsgID: frame.clientMsgID)
-            ])
-        case .proceed:
-            let answer = self.admit(frame, account: account, session: &session)
-            self.requestLog.complete(ticket, status: answer.status)
-            return .frames(answer.frames)
+        return await self.faults.reply(logging: ticket, in: self.requestLog) {
+            CTraderEnvelope.protoError("UNKNOWN_ERROR", "Internal server error", clientMsgID: frame.clientMsgID)
+        } proceed: {
+            self.admit(frame, account: account, session: &session)
         }
     }
 
     /// Steps 5–9 of ``respond(to:session:)``.
     private func admit(
         _ frame: CTraderRequestFrame, account: Int64?, session: inout CTraderSession
-    ) -> CTraderAnswer {
+    ) -> WebSocketAnswer {
         guard let schema = CTraderRequestSchema.all[frame.payloadType] else {
             return .failed(
                 CTraderEnvelope.protoError(
@@ -145,7 +110,7 @@ extension CTraderSimulator {
         return self.execute(call, session: &session)
     }
 
-    private func execute(_ call: CTraderCall, session: inout CTraderSession) -> CTraderAnswer {
+    private func execute(_ call: CTraderCall, session: inout CTraderSession) -> WebSocketAnswer {
         switch call.payloadType {
         case CTraderPayloadType.applicationAuthReq: self.authenticateApplication(call, session: session)
         case CTraderPayloadType.accountAuthReq: self.authorizeAccount(call, session: session)

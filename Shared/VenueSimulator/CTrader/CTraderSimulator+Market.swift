@@ -3,7 +3,7 @@ import Synchronization
 
 extension CTraderSimulator {
     /// 2112 AssetListReq → 2113 `{ctidTraderAccountId, asset: [{assetId, name, displayName, digits}]}`.
-    func assets(_ call: CTraderCall) -> CTraderAnswer {
+    func assets(_ call: CTraderCall) -> WebSocketAnswer {
         call.answer(
             CTraderPayloadType.assetListRes,
             [
@@ -13,7 +13,7 @@ extension CTraderSimulator {
     }
 
     /// 2114 SymbolsListReq → 2115 `{ctidTraderAccountId, symbol: [light symbols], archivedSymbol: []}`.
-    func symbolsList(_ call: CTraderCall) -> CTraderAnswer {
+    func symbolsList(_ call: CTraderCall) -> WebSocketAnswer {
         call.answer(
             CTraderPayloadType.symbolsListRes,
             [
@@ -24,7 +24,7 @@ extension CTraderSimulator {
 
     /// 2116 SymbolByIdReq → 2117 `{ctidTraderAccountId, symbol: [full symbols], archivedSymbol: []}`, in the order
     /// requested; unknown (and repeated) ids are skipped.
-    func symbolsByID(_ call: CTraderCall) -> CTraderAnswer {
+    func symbolsByID(_ call: CTraderCall) -> WebSocketAnswer {
         var seen: Set<Int64> = []
         let symbols = call.payload.int64List("symbolId").compactMap { id -> CTraderSymbol? in
             guard seen.insert(id).inserted else { return nil }
@@ -43,7 +43,7 @@ extension CTraderSimulator {
     /// when `subscribeToSpotTimestamp` is true. Refusals, all-or-nothing (simulator choices, unverified): an empty
     /// `symbolId` is 2142 `INVALID_REQUEST`; an unknown symbol 2142 `SYMBOL_NOT_FOUND`; a symbol already subscribed
     /// (or repeated in the request) 2142 `ALREADY_SUBSCRIBED`.
-    func subscribeSpots(_ call: CTraderCall, session: inout CTraderSession) -> CTraderAnswer {
+    func subscribeSpots(_ call: CTraderCall, session: inout CTraderSession) -> WebSocketAnswer {
         let account = call.account ?? self.configuration.accountId
         let ids = call.payload.int64List("symbolId")
         guard !ids.isEmpty else { return call.error("INVALID_REQUEST", "Field 'symbolId' must not be empty") }
@@ -71,7 +71,7 @@ extension CTraderSimulator {
 
     /// 2129 UnsubscribeSpotsReq → 2130 `{ctidTraderAccountId}`; no 2131 of those symbols follows. An empty
     /// `symbolId` is 2142 `INVALID_REQUEST`; a symbol not subscribed 2142 `NOT_SUBSCRIBED_TO_SPOTS` (nothing changes).
-    func unsubscribeSpots(_ call: CTraderCall, session: inout CTraderSession) -> CTraderAnswer {
+    func unsubscribeSpots(_ call: CTraderCall, session: inout CTraderSession) -> WebSocketAnswer {
         let account = call.account ?? self.configuration.accountId
         let ids = call.payload.int64List("symbolId")
         guard !ids.isEmpty else { return call.error("INVALID_REQUEST", "Field 'symbolId' must not be empty") }

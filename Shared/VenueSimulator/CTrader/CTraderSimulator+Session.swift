@@ -4,7 +4,7 @@ import Logging
 extension CTraderSimulator {
     /// 2100 ApplicationAuthReq → 2101 `{}`. A second 2100 after success is 2142 `CH_CLIENT_ALREADY_AUTHENTICATED`
     /// (checked first); a wrong client id or secret is 2142 `CH_CLIENT_AUTH_FAILURE`.
-    func authenticateApplication(_ call: CTraderCall, session: CTraderSession) -> CTraderAnswer {
+    func authenticateApplication(_ call: CTraderCall, session: CTraderSession) -> WebSocketAnswer {
         guard !self.connections.isApplicationAuthenticated(session.id) else {
             return call.error("CH_CLIENT_ALREADY_AUTHENTICATED", "The application is already authenticated")
         }
@@ -24,7 +24,7 @@ extension CTraderSimulator {
     /// an unknown, expired or invalidated access token is 2142 `CH_ACCESS_TOKEN_INVALID`; then an account the token
     /// does not give access to is 2142 `CH_CTID_TRADER_ACCOUNT_NOT_FOUND`. Sending 2102 again for an authorized
     /// account answers 2103 again and switches the connection to the new token.
-    func authorizeAccount(_ call: CTraderCall, session: CTraderSession) -> CTraderAnswer {
+    func authorizeAccount(_ call: CTraderCall, session: CTraderSession) -> WebSocketAnswer {
         let account = call.payload.int64("ctidTraderAccountId") ?? 0
         let token = call.payload.string("accessToken") ?? ""
         if let reason = self.tokens.invalidity(of: token) {
@@ -41,7 +41,7 @@ extension CTraderSimulator {
     /// only). The used refresh token dies (using it again is 2142 `CH_ACCESS_TOKEN_INVALID` "refresh token already
     /// used"); every earlier access token is invalidated, so each connection with an account authorized with one gets
     /// 2147 (after this answer, on this connection) and the account is no longer authorized there.
-    func refreshToken(_ call: CTraderCall) -> CTraderAnswer {
+    func refreshToken(_ call: CTraderCall) -> WebSocketAnswer {
         switch self.refresh(call.payload.string("refreshToken") ?? "") {
         case .success(let grant):
             return call.answer(
@@ -72,7 +72,7 @@ extension CTraderSimulator {
     /// 2149 GetAccountListByAccessTokenReq → 2150 `{accessToken, permissionScope: 1 (SCOPE_TRADE),
     /// ctidTraderAccount: [{ctidTraderAccountId, isLive: false, traderLogin, brokerTitleShort}]}`; an invalid token
     /// is 2142 `CH_ACCESS_TOKEN_INVALID`.
-    func accountList(_ call: CTraderCall) -> CTraderAnswer {
+    func accountList(_ call: CTraderCall) -> WebSocketAnswer {
         let token = call.payload.string("accessToken") ?? ""
         if let reason = self.tokens.invalidity(of: token) {
             return call.error("CH_ACCESS_TOKEN_INVALID", "Invalid access token (\(reason.lowercased()))")

@@ -16,7 +16,7 @@ extension CTraderSimulator {
     /// deal), filled at the ask (buy) or the bid (sell); LIMIT/STOP → 2126 ORDER_ACCEPTED (the pending order), which
     /// fills later as an ORDER_FILLED event. Every frame carries the request's `clientMsgId` and goes to the requesting
     /// connection only (simulator choice, unverified). With `hangOrders` the order executes but nothing is sent.
-    func newOrder(_ call: CTraderCall) -> CTraderAnswer {
+    func newOrder(_ call: CTraderCall) -> WebSocketAnswer {
         let payload = call.payload
         let account = call.account ?? self.configuration.accountId
         let typeValue = payload.enumValue("orderType", .orderType) ?? 0
@@ -61,7 +61,7 @@ extension CTraderSimulator {
     /// ORDER_FILLED with the closing order (`closingOrder: true`), the position (CLOSED after a full close, OPEN with
     /// the rest after a partial one) and the deal with `closePositionDetail`; the profit moves the balance. With
     /// `hangOrders` the close executes but nothing is sent.
-    func closePosition(_ call: CTraderCall) -> CTraderAnswer {
+    func closePosition(_ call: CTraderCall) -> WebSocketAnswer {
         let account = call.account ?? self.configuration.accountId
         let positionID = call.payload.int64("positionId") ?? 0
         let volume = call.payload.int64("volume") ?? 0
@@ -78,7 +78,7 @@ extension CTraderSimulator {
 
     private func answer(
         _ call: CTraderCall, _ result: Result<[CTraderExecution], CTraderTradeRefusal>, account: Int64, withhold: Bool
-    ) -> CTraderAnswer {
+    ) -> WebSocketAnswer {
         switch result {
         case .failure(let refusal) where refusal.isOrderError:
             return .failed(CTraderEnvelope.orderError(refusal, account: account, clientMsgID: call.clientMsgID))
@@ -95,7 +95,7 @@ extension CTraderSimulator {
 
     /// 2108 CancelOrderReq: a pending order → 2126 ORDER_CANCELLED with the order (status CANCELLED); anything else
     /// (unknown, filled, cancelled) is 2142 `ORDER_NOT_FOUND`.
-    func cancelOrder(_ call: CTraderCall) -> CTraderAnswer {
+    func cancelOrder(_ call: CTraderCall) -> WebSocketAnswer {
         let account = call.account ?? self.configuration.accountId
         let orderID = call.payload.int64("orderId") ?? 0
         guard let execution = self.book.withLock({ $0.cancel(orderID: orderID, now: Date()) }) else {
@@ -105,7 +105,7 @@ extension CTraderSimulator {
     }
 
     /// 2124 ReconcileReq → 2125 `{ctidTraderAccountId, position: [open positions], order: [pending orders]}`.
-    func reconcile(_ call: CTraderCall) -> CTraderAnswer {
+    func reconcile(_ call: CTraderCall) -> WebSocketAnswer {
         let account = call.account ?? self.configuration.accountId
         let (positions, orders) = self.book.withLock { ($0.openPositions, $0.pendingOrders) }
         return call.answer(
@@ -117,7 +117,7 @@ extension CTraderSimulator {
     }
 
     /// 2121 TraderReq → 2122 `{ctidTraderAccountId, trader}` (balance in cents, moneyDigits 2).
-    func trader(_ call: CTraderCall) -> CTraderAnswer {
+    func trader(_ call: CTraderCall) -> WebSocketAnswer {
         let account = call.account ?? self.configuration.accountId
         let (balance, version) = self.book.withLock { ($0.balance, $0.balanceVersion) }
         let trader = CTraderPayloads.trader(

@@ -1,8 +1,5 @@
 public import Foundation
-import Hummingbird
-import HummingbirdWebSocket
 public import Logging
-import NIOCore
 public import ServiceLifecycle
 import Synchronization
 
@@ -48,8 +45,10 @@ public final class CTraderSimulator: SimulatedVenue {
     let connections = CTraderConnections()
     /// The account's `registrationTimestamp`: when the venue was created.
     let registeredAt = Date()
-    private let received = Mutex<[String]>([])
-    private let sent = Mutex<[String]>([])
+    /// The frames received (``receivedFrames()``).
+    let received = FrameCapture(limit: CTraderSimulator.maxFrames)
+    /// The frames sent (``sentFrames()``).
+    let sent = FrameCapture(limit: CTraderSimulator.maxFrames)
 
     /// Creates the venue. Call ``CTraderSimulatorConfiguration/validate()`` first.
     public init(
@@ -59,9 +58,7 @@ public final class CTraderSimulator: SimulatedVenue {
         self.configuration = configuration
         self.host = host
         self.tickInterval = tickInterval
-        var logger = logger
-        logger[metadataKey: "venue.name"] = "ctrader"
-        self.logger = logger
+        self.logger = logger.forVenue("ctrader")
         self.market = CTraderMarket(seed: seed, tickInterval: tickInterval)
         self.faults = VenueFaultInjector(initial: VenueFaultSettings(), seed: seed ^ 0xC7_7ADE)
         self.book = Mutex(
@@ -75,23 +72,10 @@ public final class CTraderSimulator: SimulatedVenue {
     /// The Hummingbird application serving the WebSocket endpoint and the token endpoint, and the clock that fills
     /// pending orders, closes positions at their stops and notices expired tokens every price step.
     public func makeServices(onListening: @escaping @Sendable (Int) -> Void) -> [any Service] {
-        let webSocket = WebSocketServerConfiguration(
-            maxFrameSize: Self.maxMessageSize, autoPing: .disabled, closeTimeout: .seconds(1))
-        let shouldUpgrade:
-            @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<
-                WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
-            > = { [self] head, channel, _ in
-                await self.shouldUpgrade(head, channel: channel)
-            }
-        let application = Application(
-            responder: CTraderResponder(venue: self),
-            server: .http1WebSocketUpgrade(
-                configuration: .init(http1: .init(), ws: webSocket), shouldUpgrade: shouldUpgrade),
-            configuration: .init(address: .hostname(self.host, port: self.port)),
-            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
-            logger: self.logger
-        )
-        return [application, CTraderClock(venue: self)]
+        [
+            self.makeApplication(responder: CTraderResponder(venue: self), onListening: onListening),
+            PriceStepClock(interval: self.tickInterval) { [self] in self.step() },
+        ]
     }
 
     /// One record per position and per pending order that never filled, oldest first (see
@@ -107,7 +91,7 @@ public final class CTraderSimulator: SimulatedVenue {
     public func perform(_ action: VenueFaultAction) -> Int? {
         switch action {
         case .dropWebSockets:
-            return self.connections.dropAll()
+            return self.connections.registry.dropAll()
         case .expireTokens:
             let count = self.tokens.expireAll()
             self.invalidateTokens()
@@ -137,26 +121,26 @@ public final class CTraderSimulator: SimulatedVenue {
         self.book.withLock { $0.reset() }
         self.tokens.reset()
         self.connections.resetCounters()
-        self.received.withLock { $0.removeAll() }
-        self.sent.withLock { $0.removeAll() }
+        self.received.removeAll()
+        self.sent.removeAll()
         self.invalidateTokens()
     }
 
     /// Tells every connection to close (with a close frame).
     public func beginShutdown() {
-        self.connections.shutDown()
+        self.connections.registry.shutDown()
     }
 
     /// Every text frame received since start or the last reset, oldest first (the newest ``maxFrames``), exactly as
     /// received: for validating a client's requests in tests.
     public func receivedFrames() -> [String] {
-        self.received.withLock { Array($0.suffix(Self.maxFrames)) }
+        self.received.frames()
     }
 
     /// Every frame sent since start or the last reset (answers, events, heartbeats), oldest first (the newest
     /// ``maxFrames``).
     public func sentFrames() -> [String] {
-        self.sent.withLock { Array($0.suffix(Self.maxFrames)) }
+        self.sent.frames()
     }
 
     /// The live refresh token, for tests. Never log it.
@@ -175,23 +159,6 @@ public final class CTraderSimulator: SimulatedVenue {
     }
 
     // MARK: - Internals
-
-    /// Records a received frame.
-    func record(received frame: String) {
-        self.received.withLock { Self.append(frame, to: &$0) }
-    }
-
-    /// Records a sent frame.
-    func record(sent frame: String) {
-        self.sent.withLock { Self.append(frame, to: &$0) }
-    }
-
-    private static func append(_ frame: String, to frames: inout [String]) {
-        frames.append(frame)
-        if frames.count > Self.maxFrames + Self.maxFrames / 10 {
-            frames.removeFirst(frames.count - Self.maxFrames)
-        }
-    }
 
     /// De-authorizes every account authorized with an access token that is no longer valid, and sends 2147 to its
     /// connection.
@@ -213,20 +180,5 @@ public final class CTraderSimulator: SimulatedVenue {
             self.logger.debug("Price step executed orders", metadata: ["ctrader.executions": "\(executions.count)"])
         }
         self.invalidateTokens()
-    }
-}
-
-/// Runs ``CTraderSimulator/step()`` every price step, so that pending orders fill, stops trigger and expired tokens
-/// are noticed even when no connection sends anything. Stops on graceful shutdown.
-struct CTraderClock: Service {
-    let venue: CTraderSimulator
-
-    func run() async {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                self.venue.step()
-                try? await Task.sleep(for: self.venue.tickInterval)
-            }
-        }
     }
 }

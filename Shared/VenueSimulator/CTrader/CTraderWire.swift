@@ -43,7 +43,7 @@ struct CTraderRequestFrame: Sendable {
     var clientMsgID: String?
     var payloadType: Int64
     /// The payload's members in order (empty when `payload` is absent or `null`).
-    var payload: [(String, DerivJSON)]
+    var payload: [(String, ExactJSON)]
 }
 
 /// Why a frame is not a request frame: answered 50 `INVALID_REQUEST`, echoing `clientMsgID` when it was readable.
@@ -52,15 +52,15 @@ struct CTraderFrameError: Error, Sendable {
     var description: String
 }
 
-/// Reads and writes the JSON envelope (protocols.md §5.1). Requests are read with ``DerivJSON`` (the Deriv face's
-/// order-preserving reader, which keeps number literals exact so that int64 values never pass through `Double`);
+/// Reads and writes the JSON envelope (protocols.md §5.1). Requests are read with ``ExactJSON`` (the order-preserving
+/// reader the Deriv face shares, which keeps number literals exact so that int64 values never pass through `Double`);
 /// answers are written with ``OrderedJSON`` as `{"clientMsgId"?,"payloadType","payload"}`, `clientMsgId` only when
 /// there is one to echo. Enum values are written as integers, int64 values as JSON numbers.
 enum CTraderEnvelope {
     /// Parses one text frame. Simulator choices (unverified): unknown top-level members are ignored; a `null`
     /// `clientMsgId` or `payload` counts as absent; `payloadType` must be an integer.
     static func parse(_ text: String) -> Result<CTraderRequestFrame, CTraderFrameError> {
-        guard let value = try? DerivJSON.parse(text), value.members != nil else {
+        guard let value = try? ExactJSON.parse(text), value.members != nil else {
             return .failure(CTraderFrameError(description: "The frame is not a JSON object"))
         }
         var clientMsgID: String?
@@ -75,7 +75,7 @@ enum CTraderEnvelope {
         guard let payloadType = type.int64Value else {
             return .failure(CTraderFrameError(clientMsgID: clientMsgID, description: "payloadType must be an integer"))
         }
-        var payload: [(String, DerivJSON)] = []
+        var payload: [(String, ExactJSON)] = []
         switch value["payload"] {
         case nil, .null?: break
         case .object(let fields)?: payload = fields

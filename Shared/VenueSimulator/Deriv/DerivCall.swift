@@ -22,7 +22,7 @@ enum DerivCall: String, Sendable, CaseIterable {
     case websiteStatus = "website_status"
 
     /// The call of a request: the first of its keys that names a call, or `nil` (`UnrecognisedRequest`).
-    static func of(_ members: [(String, DerivJSON)]) -> DerivCall? {
+    static func of(_ members: [(String, ExactJSON)]) -> DerivCall? {
         members.lazy.compactMap { DerivCall(rawValue: $0.0) }.first
     }
 

@@ -89,7 +89,7 @@ struct DerivContractSpec: Sendable {
 
     /// Validates and prices `parameters` (the members of `proposal`, or `buy.parameters`), already valid against the
     /// call's schema.
-    static func parse(_ parameters: DerivJSON) -> Result<DerivContractSpec, DerivFailure> {
+    static func parse(_ parameters: ExactJSON) -> Result<DerivContractSpec, DerivFailure> {
         func refuse(_ message: String) -> Result<DerivContractSpec, DerivFailure> {
             .failure(.contractBuyValidation(message))
         }
@@ -141,7 +141,7 @@ struct DerivContractSpec: Sendable {
     }
 
     private static func multiplier(
-        _ type: DerivContractType, symbol: DerivSymbol, stake: Decimal, parameters: DerivJSON
+        _ type: DerivContractType, symbol: DerivSymbol, stake: Decimal, parameters: ExactJSON
     ) -> Result<DerivContractSpec, DerivFailure> {
         func refuse(_ message: String) -> Result<DerivContractSpec, DerivFailure> {
             .failure(.contractBuyValidation(message))

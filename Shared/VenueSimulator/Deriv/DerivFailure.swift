@@ -92,10 +92,10 @@ struct DerivFailure: Sendable, Error {
     }
 
     /// The `error` member.
-    var json: DerivJSON {
-        var members: [(String, DerivJSON)] = [("code", .string(self.code))]
+    var json: ExactJSON {
+        var members: [(String, ExactJSON)] = [("code", .string(self.code))]
         if !self.details.isEmpty {
-            members.append(("details", .object(self.details.map { ($0.0, DerivJSON.string($0.1)) })))
+            members.append(("details", .object(self.details.map { ($0.0, ExactJSON.string($0.1)) })))
         }
         members.append(("message", .string(self.message)))
         return .object(members)

@@ -2,7 +2,7 @@ import Foundation
 
 extension DerivPayloads {
     /// `proposal_open_contract`: the contract's state as of its latest valuation (`id` when streamed).
-    static func openContract(_ contract: DerivContract, streamID: String?, now: Date) -> DerivJSON {
+    static func openContract(_ contract: DerivContract, streamID: String?, now: Date) -> ExactJSON {
         let spec = contract.spec
         let pips = spec.symbol.pipDecimals
         let isFinished = !contract.isOpen
@@ -13,7 +13,7 @@ extension DerivPayloads {
         let isValidToSell = contract.isOpen && spec.type.isMultiplier
         let start = contract.purchaseDate.epochSeconds
         let barrier = contract.barrierLevel ?? contract.entrySpot
-        var members: [(String, DerivJSON)] = [
+        var members: [(String, ExactJSON)] = [
             ("barrier", spec.type.isMultiplier ? .null : .string(barrier.fixed(pips))),
             ("bid_price", .decimal(bid)), ("buy_price", .decimal(contract.buyPrice)),
         ]
@@ -78,7 +78,7 @@ extension DerivPayloads {
             ]
         }
         members.append(("sell_time", contract.sellDate.map { .int($0.epochSeconds) } ?? .null))
-        var transactions: [(String, DerivJSON)] = [("buy", .int(contract.buyTransactionID))]
+        var transactions: [(String, ExactJSON)] = [("buy", .int(contract.buyTransactionID))]
         if let sell = contract.sellTransactionID { transactions.append(("sell", .int(sell))) }
         members += [
             ("shortcode", .string(contract.shortcode)), ("status", .string(contract.status.rawValue)),
@@ -91,10 +91,10 @@ extension DerivPayloads {
     }
 
     /// One `active_symbols` item; `full` adds the optional members.
-    static func activeSymbol(_ quote: DerivQuote, order: Int, full: Bool) -> DerivJSON {
+    static func activeSymbol(_ quote: DerivQuote, order: Int, full: Bool) -> ExactJSON {
         let symbol = quote.symbol
         let kind = symbol.classification
-        var members: [(String, DerivJSON)] = []
+        var members: [(String, ExactJSON)] = []
         if full { members += [("allow_forward_starting", .int(0)), ("delay_amount", .int(0))] }
         members += [("display_name", .string(symbol.displayName)), ("display_order", .int(order))]
         members.append(("exchange_is_open", .int(1)))
@@ -127,13 +127,13 @@ extension DerivPayloads {
 
     /// `website_status`: site up, the call limits (`max_requests_pricing.minutely` is the enforced
     /// `callsPerMinute`; the other figures are advertised only, Deriv's published values, not enforced), USD.
-    static func websiteStatus(callsPerMinute: Int) -> DerivJSON {
-        func limit(_ appliesTo: String, hourly: Int, minutely: Int) -> DerivJSON {
+    static func websiteStatus(callsPerMinute: Int) -> ExactJSON {
+        func limit(_ appliesTo: String, hourly: Int, minutely: Int) -> ExactJSON {
             .object([
                 ("applies_to", .string(appliesTo)), ("hourly", .int(hourly)), ("minutely", .int(minutely)),
             ])
         }
-        let limits = DerivJSON.object([
+        let limits = ExactJSON.object([
             ("max_proposal_subscription", .object([
                 ("applies_to", .string("subscribing to proposal concurrently")), ("max", .int(5)),
             ])),
@@ -143,7 +143,7 @@ extension DerivPayloads {
                 "buy, sell, proposal and proposal open contract", hourly: callsPerMinute * 40,
                 minutely: callsPerMinute)),
         ])
-        let usd = DerivJSON.object([
+        let usd = ExactJSON.object([
             ("fractional_digits", .int(2)), ("is_deposit_suspended", .int(0)), ("is_suspended", .int(0)),
             ("is_withdrawal_suspended", .int(0)), ("name", .string("US Dollar")), ("stake_default", .int(10)),
             ("transfer_between_accounts", .object([

@@ -4,8 +4,8 @@ import Foundation
 /// as Deriv writes them). Account details and texts not fixed by the task are simulator choices (unverified).
 enum DerivPayloads {
     /// `authorize`: the one virtual account and the token's scopes.
-    static func authorize(balance: Decimal, scopes: [DerivScope]) -> DerivJSON {
-        let account = DerivJSON.object([
+    static func authorize(balance: Decimal, scopes: [DerivScope]) -> ExactJSON {
+        let account = ExactJSON.object([
             ("account_category", .string("trading")), ("account_type", .string("binary")), ("broker", .string("VRTC")),
             ("created_at", .int(Int64(1_704_067_200))), ("currency", .string("USD")),
             ("currency_type", .string("fiat")), ("is_disabled", .int(0)), ("is_virtual", .int(1)),
@@ -25,7 +25,7 @@ enum DerivPayloads {
     }
 
     /// `tick`: quote, bid and ask rounded to the symbol's pips, `pip_size` the number of decimals.
-    static func tick(_ quote: DerivQuote, id: String) -> DerivJSON {
+    static func tick(_ quote: DerivQuote, id: String) -> ExactJSON {
         .object([
             ("ask", .decimal(quote.ask)), ("bid", .decimal(quote.bid)), ("epoch", .int(quote.time.epochSeconds)),
             ("id", .string(id)), ("pip_size", .int(quote.symbol.pipDecimals)), ("quote", .decimal(quote.quote)),
@@ -34,10 +34,10 @@ enum DerivPayloads {
     }
 
     /// `balance`; with `all`, also `accounts` and `total` (one virtual account).
-    static func balance(_ balance: Decimal, id: String?, all: Bool) -> DerivJSON {
-        var members: [(String, DerivJSON)] = []
+    static func balance(_ balance: Decimal, id: String?, all: Bool) -> ExactJSON {
+        var members: [(String, ExactJSON)] = []
         if all {
-            let account = DerivJSON.object([
+            let account = ExactJSON.object([
                 ("balance", .decimal(balance)), ("converted_amount", .decimal(balance)), ("currency", .string("USD")),
                 ("demo_account", .int(1)), ("status", .int(1)), ("type", .string("deriv")),
             ])
@@ -47,7 +47,7 @@ enum DerivPayloads {
         if let id { members.append(("id", .string(id))) }
         members.append(("loginid", .string(DerivSimulator.loginID)))
         if all {
-            let total = DerivJSON.object([("amount", .decimal(balance)), ("currency", .string("USD"))])
+            let total = ExactJSON.object([("amount", .decimal(balance)), ("currency", .string("USD"))])
             members.append(("total", .object([("deriv_demo", total)])))
         }
         return .object(members)
@@ -55,10 +55,10 @@ enum DerivPayloads {
 
     /// `proposal` for `spec` at `quote` (`date_start` is now; CALL/PUT also `date_expiry`).
     static func proposal(_ spec: DerivContractSpec, id: String, quote: DerivQuote, tickInterval: Duration)
-        -> DerivJSON
+        -> ExactJSON
     {
         let now = quote.time.epochSeconds
-        var members: [(String, DerivJSON)] = [("ask_price", .decimal(spec.askPrice))]
+        var members: [(String, ExactJSON)] = [("ask_price", .decimal(spec.askPrice))]
         if let cancellation = spec.cancellation {
             members.append(
                 ("cancellation", .object([
@@ -86,7 +86,7 @@ enum DerivPayloads {
         members += [
             ("payout", .decimal(spec.payout)), ("spot", .decimal(quote.quote)), ("spot_time", .int(now)),
         ]
-        var validation: [(String, DerivJSON)] = [
+        var validation: [(String, ExactJSON)] = [
             ("stake", .object([("max", .string("2000.00")), ("min", .string("1.00"))]))
         ]
         if spec.type.isMultiplier {
@@ -103,21 +103,21 @@ enum DerivPayloads {
     static func limitOrder(
         _ spec: DerivContractSpec, entry: Decimal, buyPrice: Decimal, takeProfit: Decimal?, stopLoss: Decimal?,
         date: Int64
-    ) -> DerivJSON {
+    ) -> ExactJSON {
         let fee = buyPrice - spec.stake
         let notional = spec.stake * (spec.multiplier ?? 1)
         func level(profit: Decimal) -> String {
             let spot = entry * (1 + spec.type.direction * (profit + fee + spec.commission) / notional)
             return spot.fixed(spec.symbol.pipDecimals)
         }
-        func order(_ name: String, amount: Decimal?, value: String?) -> DerivJSON {
+        func order(_ name: String, amount: Decimal?, value: String?) -> ExactJSON {
             .object([
                 ("display_name", .string(name)), ("display_order_amount", .optionalString(amount?.money)),
-                ("order_amount", amount.map(DerivJSON.decimal) ?? .null), ("order_date", .int(date)),
+                ("order_amount", amount.map(ExactJSON.decimal) ?? .null), ("order_date", .int(date)),
                 ("value", .optionalString(value)),
             ])
         }
-        var members: [(String, DerivJSON)] = []
+        var members: [(String, ExactJSON)] = []
         if let stopLoss {
             members.append(("stop_loss", order("Stop loss", amount: -stopLoss, value: level(profit: -stopLoss))))
         }
@@ -129,7 +129,7 @@ enum DerivPayloads {
     }
 
     /// `buy`.
-    static func buy(_ contract: DerivContract, balanceAfter: Decimal) -> DerivJSON {
+    static func buy(_ contract: DerivContract, balanceAfter: Decimal) -> ExactJSON {
         .object([
             ("balance_after", .decimal(balanceAfter)), ("buy_price", .decimal(contract.buyPrice)),
             ("contract_id", .int(contract.id)), ("longcode", .string(contract.longcode)),
@@ -140,7 +140,7 @@ enum DerivPayloads {
     }
 
     /// `sell` and `cancel`: the sale's transaction, the buy transaction as `reference_id`, the amount credited.
-    static func sale(_ contract: DerivContract, balanceAfter: Decimal) -> DerivJSON {
+    static func sale(_ contract: DerivContract, balanceAfter: Decimal) -> ExactJSON {
         .object([
             ("balance_after", .decimal(balanceAfter)), ("contract_id", .int(contract.id)),
             ("reference_id", .int(contract.buyTransactionID)), ("sold_for", .decimal(contract.sellPrice ?? 0)),
@@ -149,11 +149,11 @@ enum DerivPayloads {
     }
 
     /// `contract_update`: the contract's take profit and stop loss after the update (`null` amounts when unset).
-    static func contractUpdate(_ contract: DerivContract) -> DerivJSON {
+    static func contractUpdate(_ contract: DerivContract) -> ExactJSON {
         let orders = Self.limitOrder(
             contract.spec, entry: contract.entrySpot, buyPrice: contract.buyPrice, takeProfit: contract.takeProfit,
             stopLoss: contract.stopLoss, date: contract.limitOrderDate.epochSeconds)
-        func entry(_ key: String, _ name: String) -> DerivJSON {
+        func entry(_ key: String, _ name: String) -> ExactJSON {
             guard let order = orders[key]?.members else {
                 return .object([
                     ("display_name", .string(name)), ("order_amount", .null),
@@ -168,9 +168,9 @@ enum DerivPayloads {
     }
 
     /// One `portfolio.contracts` item.
-    static func portfolioItem(_ contract: DerivContract) -> DerivJSON {
+    static func portfolioItem(_ contract: DerivContract) -> ExactJSON {
         .object([
-            ("app_id", contract.appID.map(DerivJSON.int) ?? .null), ("buy_price", .decimal(contract.buyPrice)),
+            ("app_id", contract.appID.map(ExactJSON.int) ?? .null), ("buy_price", .decimal(contract.buyPrice)),
             ("contract_id", .int(contract.id)), ("contract_type", .string(contract.spec.type.rawValue)),
             ("currency", .string("USD")), ("date_start", .int(contract.purchaseDate.epochSeconds)),
             ("expiry_time", .int(contract.expiryEpoch)), ("longcode", .string(contract.longcode)),

@@ -18,7 +18,7 @@ indirect enum DerivRequestSchema: Sendable {
     case oneOf([DerivRequestSchema])
 
     /// The first violation in `value` (the dotted path of the offending member and why), or `nil` when it is valid.
-    func violation(of value: DerivJSON, at path: String = "") -> (field: String, reason: String)? {
+    func violation(of value: ExactJSON, at path: String = "") -> (field: String, reason: String)? {
         switch self {
         case .object(let properties, let required):
             guard let members = value.members else { return (path, "Expected object.") }

@@ -1,22 +1,21 @@
 import Foundation
-import Synchronization
 
 /// One request frame, parsed: its members in order (echoed as `echo_req`), and the call it names.
 struct DerivRequest: Sendable {
-    let members: [(String, DerivJSON)]
+    let members: [(String, ExactJSON)]
     /// The first key naming a known call, if any.
     let call: DerivCall?
 
-    init(members: [(String, DerivJSON)]) {
+    init(members: [(String, ExactJSON)]) {
         self.members = members
         self.call = DerivCall.of(members)
     }
 
     /// The request as received.
-    var object: DerivJSON { .object(self.members) }
+    var object: ExactJSON { .object(self.members) }
 
     /// The member `key` (the last one when repeated).
-    subscript(key: String) -> DerivJSON? {
+    subscript(key: String) -> ExactJSON? {
         self.object[key]
     }
 
@@ -24,7 +23,7 @@ struct DerivRequest: Sendable {
     var reqID: Int64? { self["req_id"]?.int64Value }
 
     /// `passthrough`, when it is an object (echoed at top level; otherwise only in `echo_req`).
-    var passthrough: DerivJSON? { self["passthrough"].flatMap { $0.members == nil ? nil : $0 } }
+    var passthrough: ExactJSON? { self["passthrough"].flatMap { $0.members == nil ? nil : $0 } }
 }
 
 /// Builds answer frames: `{"echo_req":…,"msg_type":…,"<msg_type>":…,"passthrough"?,"req_id"?,"subscription"?}`
@@ -33,25 +32,25 @@ struct DerivRequest: Sendable {
 /// object to echo).
 enum DerivEnvelope {
     static func success(
-        _ request: DerivRequest, _ messageType: String, _ payload: DerivJSON, subscription: String? = nil
+        _ request: DerivRequest, _ messageType: String, _ payload: ExactJSON, subscription: String? = nil
     ) -> String {
-        var members: [(String, DerivJSON)] = [
+        var members: [(String, ExactJSON)] = [
             ("echo_req", request.object), ("msg_type", .string(messageType)), (messageType, payload),
         ]
         Self.appendEchoes(request, to: &members)
         if let subscription { members.append(("subscription", .object([("id", .string(subscription))]))) }
-        return DerivJSON.object(members).text
+        return ExactJSON.object(members).text
     }
 
     static func failure(_ request: DerivRequest?, _ messageType: String, _ failure: DerivFailure) -> String {
-        var members: [(String, DerivJSON)] = [
+        var members: [(String, ExactJSON)] = [
             ("echo_req", request?.object ?? .object([])), ("error", failure.json), ("msg_type", .string(messageType)),
         ]
         if let request { Self.appendEchoes(request, to: &members) }
-        return DerivJSON.object(members).text
+        return ExactJSON.object(members).text
     }
 
-    private static func appendEchoes(_ request: DerivRequest, to members: inout [(String, DerivJSON)]) {
+    private static func appendEchoes(_ request: DerivRequest, to members: inout [(String, ExactJSON)]) {
         if let passthrough = request.passthrough { members.append(("passthrough", passthrough)) }
         if let reqID = request.reqID { members.append(("req_id", .int(reqID))) }
     }
@@ -99,34 +98,18 @@ struct DerivSession: Sendable {
     /// The `app_id` of the endpoint URL, or `nil` when it was missing or not a positive integer.
     let appID: Int64?
     var lastReceived = ContinuousClock.now
-    var nextTick = ContinuousClock.now
+    /// When the stream pushes of the next price step are due.
+    var pushes: RecurringDeadline
     /// Open streams, in creation order.
     var streams: [DerivStream] = []
 
-    init(id: Int, appID: Int64?) {
+    init(id: Int, appID: Int64?, tickInterval: Duration) {
         (self.id, self.appID) = (id, appID)
+        self.pushes = RecurringDeadline(every: tickInterval)
     }
 
     /// The stream whose symbol is `symbol`, if this connection streams its ticks.
     func tickStream(of symbol: String) -> DerivStream? {
         self.streams.first { if case .ticks(let subscribed) = $0.kind { subscribed.symbol == symbol } else { false } }
-    }
-}
-
-/// Whether a timer event is queued and not handled yet, so that a busy connection never piles up timer events.
-final class DerivTimerFlag: Sendable {
-    private let queued = Mutex(false)
-
-    /// Marks a timer event queued; `false` when one already is.
-    func set() -> Bool {
-        self.queued.withLock { queued in
-            defer { queued = true }
-            return !queued
-        }
-    }
-
-    /// Marks the queued timer event handled.
-    func clear() {
-        self.queued.withLock { $0 = false }
     }
 }

@@ -6,7 +6,7 @@ extension DerivSimulator {
     /// `read`; any other token is `InvalidToken` and leaves the session's authorization as it was (simulator choice,
     /// unverified). Authorizing again replaces the authorization; `tokens` and `add_to_login_history` are accepted
     /// and ignored.
-    func authorize(_ request: DerivRequest, session: DerivSession) -> DerivAnswer {
+    func authorize(_ request: DerivRequest, session: DerivSession) -> WebSocketAnswer {
         let token = request["authorize"]?.stringValue ?? ""
         let scopes: [DerivScope]
         if Self.same(token, self.configuration.token) {
@@ -33,7 +33,7 @@ extension DerivSimulator {
     /// `PermissionDenied`, simulator choice); `subscribe: 1` starts a stream that pushes the balance after every
     /// change (checked once per price step, so two changes within one step push once). A second balance stream on
     /// one connection is `AlreadySubscribed`.
-    func balance(_ request: DerivRequest, session: inout DerivSession) -> DerivAnswer {
+    func balance(_ request: DerivRequest, session: inout DerivSession) -> WebSocketAnswer {
         let account = request["account"]?.stringValue ?? "current"
         guard ["current", "all", Self.loginID].contains(account) else {
             let failure = DerivFailure(
@@ -56,12 +56,12 @@ extension DerivSimulator {
     }
 
     /// `portfolio`: the open contracts, oldest first, filtered by `contract_type` when given.
-    func portfolio(_ request: DerivRequest, session: DerivSession) -> DerivAnswer {
+    func portfolio(_ request: DerivRequest, session: DerivSession) -> WebSocketAnswer {
         var types: Set<String>?
         if case .array(let values) = request["contract_type"] { types = Set(values.compactMap(\.stringValue)) }
         let contracts = self.withCurrentBook { $0.openContracts }
             .filter { types?.contains($0.spec.type.rawValue) ?? true }
-        let payload = DerivJSON.object([("contracts", .array(contracts.map(DerivPayloads.portfolioItem)))])
+        let payload = ExactJSON.object([("contracts", .array(contracts.map(DerivPayloads.portfolioItem)))])
         return .ok(DerivEnvelope.success(request, "portfolio", payload))
     }
 
@@ -69,7 +69,7 @@ extension DerivSimulator {
     /// tick and its own stream id, then one tick per price step per symbol. An unknown symbol is `InvalidSymbol`, a
     /// symbol this connection already streams (or named twice) `AlreadySubscribed`, an empty array
     /// `InputValidationFailed`; a refused request starts no stream.
-    func ticks(_ request: DerivRequest, session: inout DerivSession) -> DerivAnswer {
+    func ticks(_ request: DerivRequest, session: inout DerivSession) -> WebSocketAnswer {
         var names: [String] = []
         switch request["ticks"] {
         case .string(let name): names = [name]
@@ -100,7 +100,7 @@ extension DerivSimulator {
 
     /// `forget`: 1 when it stopped a stream of this connection, else 0. Nothing is pushed for that stream after the
     /// answer. Forgetting a proposal stream leaves its proposal id buyable until it expires.
-    func forget(_ request: DerivRequest, session: inout DerivSession) -> DerivAnswer {
+    func forget(_ request: DerivRequest, session: inout DerivSession) -> WebSocketAnswer {
         let id = request["forget"]?.stringValue ?? ""
         let before = session.streams.count
         session.streams.removeAll { $0.id == id }
@@ -110,7 +110,7 @@ extension DerivSimulator {
 
     /// `forget_all`: stops this connection's streams of the given types (`ticks`, `proposal`,
     /// `proposal_open_contract`, `balance`; the other types have no streams here) and answers their ids.
-    func forgetAll(_ request: DerivRequest, session: inout DerivSession) -> DerivAnswer {
+    func forgetAll(_ request: DerivRequest, session: inout DerivSession) -> WebSocketAnswer {
         var types: Set<String> = []
         switch request["forget_all"] {
         case .string(let type): types = [type]
@@ -119,12 +119,12 @@ extension DerivSimulator {
         }
         let stopped = session.streams.filter { types.contains($0.type) }.map(\.id)
         session.streams.removeAll { types.contains($0.type) }
-        return .ok(DerivEnvelope.success(request, "forget_all", .array(stopped.map(DerivJSON.string))))
+        return .ok(DerivEnvelope.success(request, "forget_all", .array(stopped.map(ExactJSON.string))))
     }
 
     /// `active_symbols`: the six symbols (every filter is accepted and ignored, simulator choice), all open
     /// (`exchange_is_open` 1) and tradable.
-    func activeSymbols(_ request: DerivRequest) -> DerivAnswer {
+    func activeSymbols(_ request: DerivRequest) -> WebSocketAnswer {
         let full = request["active_symbols"]?.stringValue == "full"
         let items = DerivSymbol.all.enumerated().map { index, symbol in
             DerivPayloads.activeSymbol(self.market.quote(symbol), order: index + 1, full: full)
@@ -133,7 +133,7 @@ extension DerivSimulator {
     }
 
     /// `website_status`: answered once; `subscribe` is accepted and ignored (the status never changes here).
-    func websiteStatus(_ request: DerivRequest) -> DerivAnswer {
+    func websiteStatus(_ request: DerivRequest) -> WebSocketAnswer {
         let payload = DerivPayloads.websiteStatus(callsPerMinute: self.configuration.callsPerMinute)
         return .ok(DerivEnvelope.success(request, "website_status", payload))
     }

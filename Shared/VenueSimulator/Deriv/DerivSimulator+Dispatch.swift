@@ -1,28 +1,10 @@
 import Foundation
 import Synchronization
 
-/// What a request frame produces.
-enum DerivReply: Sendable {
-    /// Send these frames, in order (none when the answer is withheld).
-    case frames([String])
-    /// Close the connection without answering.
-    case drop
-}
-
-/// A call's outcome before it is logged: frames to send and the request-log status.
-struct DerivAnswer: Sendable {
-    var frames: [String]
-    /// 200 answered, 400 error answer, 500 injected error, 0 withheld.
-    var status: Int
-
-    static func ok(_ frames: [String]) -> DerivAnswer { DerivAnswer(frames: frames, status: 200) }
-
-    static func ok(_ frame: String) -> DerivAnswer { DerivAnswer(frames: [frame], status: 200) }
-
-    static let withheld = DerivAnswer(frames: [], status: 0)
-
-    static func failure(_ request: DerivRequest, _ call: DerivCall, _ failure: DerivFailure) -> DerivAnswer {
-        DerivAnswer(frames: [DerivEnvelope.failure(request, call.messageType, failure)], status: 400)
+extension WebSocketAnswer {
+    /// The error answer `failure` of `call`.
+    static func failure(_ request: DerivRequest, _ call: DerivCall, _ failure: DerivFailure) -> WebSocketAnswer {
+        .failed(DerivEnvelope.failure(request, call.messageType, failure))
     }
 }
 
@@ -47,8 +29,8 @@ extension DerivSimulator {
     /// Each frame naming a call is logged as `WS /websockets/v3/<call>`; the others as `WS /websockets/v3/error`.
     /// The status is 200 for an answer, 400 for an error answer, 500 for an injected error and 0 when nothing was
     /// sent (dropped, or withheld by `hangOrders`).
-    func respond(to text: String, session: inout DerivSession) async -> DerivReply {
-        guard let value = try? DerivJSON.parse(text), let members = value.members else {
+    func respond(to text: String, session: inout DerivSession) async -> WebSocketReply {
+        guard let value = try? ExactJSON.parse(text), let members = value.members else {
             let ticket = self.requestLog.begin(method: "WS", path: Self.endpointPath + "/error", query: nil)
             self.requestLog.complete(ticket, status: 400)
             return .frames([DerivEnvelope.failure(nil, "error", .malformed)])
@@ -60,26 +42,15 @@ extension DerivSimulator {
             return .frames([DerivEnvelope.failure(request, "error", .unrecognised)])
         }
         let ticket = self.requestLog.begin(method: "WS", path: Self.endpointPath + "/" + call.rawValue, query: nil)
-        let decision = self.faults.decide()
-        if decision.latency > .zero {
-            try? await Task.sleep(for: decision.latency)
-        }
-        switch decision.outcome {
-        case .drop:
-            self.requestLog.complete(ticket, status: 0)
-            return .drop
-        case .error:
-            self.requestLog.complete(ticket, status: 500)
-            return .frames([DerivEnvelope.failure(request, call.messageType, .internalServerError)])
-        case .proceed:
-            let answer = self.admit(call, request, session: &session)
-            self.requestLog.complete(ticket, status: answer.status)
-            return .frames(answer.frames)
+        return await self.faults.reply(logging: ticket, in: self.requestLog) {
+            DerivEnvelope.failure(request, call.messageType, .internalServerError)
+        } proceed: {
+            self.admit(call, request, session: &session)
         }
     }
 
     /// Steps 4–8 of ``respond(to:session:)``.
-    private func admit(_ call: DerivCall, _ request: DerivRequest, session: inout DerivSession) -> DerivAnswer {
+    private func admit(_ call: DerivCall, _ request: DerivRequest, session: inout DerivSession) -> WebSocketAnswer {
         guard session.appID != nil else { return .failure(request, call, .invalidAppID) }
         if let problem = call.schema.violation(of: request.object) {
             return .failure(request, call, .inputValidation(field: problem.field, reason: problem.reason))
@@ -109,7 +80,7 @@ extension DerivSimulator {
         return answer
     }
 
-    private func execute(_ call: DerivCall, _ request: DerivRequest, session: inout DerivSession) -> DerivAnswer {
+    private func execute(_ call: DerivCall, _ request: DerivRequest, session: inout DerivSession) -> WebSocketAnswer {
         switch call {
         case .authorize: self.authorize(request, session: session)
         case .ping: .ok(DerivEnvelope.success(request, "ping", .string("pong")))

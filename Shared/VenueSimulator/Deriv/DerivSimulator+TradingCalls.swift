@@ -7,7 +7,7 @@ extension DerivSimulator {
     /// once within ``DerivSimulatorConfiguration/proposalLifetime``. With `subscribe: 1` the proposal is repriced and
     /// pushed every price step under the same id (which stays buyable while streamed); the stream ends when the id
     /// is bought or forgotten.
-    func proposal(_ request: DerivRequest, session: inout DerivSession) -> DerivAnswer {
+    func proposal(_ request: DerivRequest, session: inout DerivSession) -> WebSocketAnswer {
         let spec: DerivContractSpec
         switch DerivContractSpec.parse(request.object) {
         case .success(let parsed): spec = parsed
@@ -32,7 +32,7 @@ extension DerivSimulator {
     /// With `subscribe: 1` the answer carries a `subscription` whose id then streams `proposal_open_contract`
     /// messages (one at once, one per price step, a last one when the contract is finished). With `hangOrders` the
     /// contract is bought but nothing is answered (and no stream starts); the connection stays open.
-    func buy(_ request: DerivRequest, session: inout DerivSession) -> DerivAnswer {
+    func buy(_ request: DerivRequest, session: inout DerivSession) -> WebSocketAnswer {
         let maximumPrice = request["price"]?.decimalValue ?? 0
         let target = request["buy"]?.stringValue ?? ""
         var fixedSpec: DerivContractSpec?
@@ -90,7 +90,7 @@ extension DerivSimulator {
     /// `sell` at the current bid when it is at least `price` (0 sells at market). Refusals:
     /// `InvalidSellContractProposal` (unknown, finished, or a CALL/PUT: not resold), `PriceMoved` (`price` above
     /// the bid). With `hangOrders` the contract is sold but nothing is answered.
-    func sell(_ request: DerivRequest) -> DerivAnswer {
+    func sell(_ request: DerivRequest) -> WebSocketAnswer {
         let id = request["sell"]?.int64Value ?? 0
         let minimumPrice = request["price"]?.decimalValue ?? 0
         let withhold = self.faults.settings.hangOrders
@@ -114,7 +114,7 @@ extension DerivSimulator {
     /// `cancel`: a multiplier bought with `cancellation`, inside its window, is cancelled (status `cancelled`) and
     /// its stake refunded (the cancellation fee is kept). Anything else is `InvalidContractUpdate` with the reason
     /// (simulator choice, unverified).
-    func cancel(_ request: DerivRequest) -> DerivAnswer {
+    func cancel(_ request: DerivRequest) -> WebSocketAnswer {
         let id = request["cancel"]?.int64Value ?? 0
         let result = self.withCurrentBook { book -> Result<(DerivContract, Decimal), DerivFailure> in
             guard let contract = book.contract(id) else {
@@ -135,7 +135,7 @@ extension DerivSimulator {
     /// an absent key is left as it is. Refusals are `InvalidContractUpdate` (unknown or finished contract, not a
     /// multiplier, a take profit not above the current profit, a stop loss not below the current loss or above the
     /// stake, a stop loss during deal cancellation).
-    func updateContract(_ request: DerivRequest) -> DerivAnswer {
+    func updateContract(_ request: DerivRequest) -> WebSocketAnswer {
         let id = request["contract_id"]?.int64Value ?? 0
         let limits = request["limit_order"]
         func change(_ key: String) -> Decimal?? {
@@ -163,7 +163,7 @@ extension DerivSimulator {
     /// `subscribe: 1` each open contract gets its own stream (pushed every price step, a last message when it is
     /// finished); a contract this connection already streams is `AlreadySubscribed` when named, and sent without a
     /// new stream otherwise. Contracts bought later are not added to a subscription without `contract_id`.
-    func openContracts(_ request: DerivRequest, session: inout DerivSession) -> DerivAnswer {
+    func openContracts(_ request: DerivRequest, session: inout DerivSession) -> WebSocketAnswer {
         let subscribe = request["subscribe"]?.int64Value == 1
         let now = Date()
         let contracts: [DerivContract]

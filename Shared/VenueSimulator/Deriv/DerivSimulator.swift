@@ -1,8 +1,5 @@
 public import Foundation
-import Hummingbird
-import HummingbirdWebSocket
 public import Logging
-import NIOCore
 public import ServiceLifecycle
 import Synchronization
 
@@ -45,7 +42,8 @@ public final class DerivSimulator: SimulatedVenue {
     let market: DerivMarket
     let book: Mutex<DerivBook>
     let connections = DerivConnections()
-    private let frames = Mutex<[String]>([])
+    /// The frames received (``receivedFrames()``).
+    let received = FrameCapture(limit: DerivSimulator.maxReceivedFrames)
 
     /// Creates the venue. Call ``DerivSimulatorConfiguration/validate()`` first.
     public init(
@@ -54,9 +52,7 @@ public final class DerivSimulator: SimulatedVenue {
         self.configuration = configuration
         self.host = host
         self.tickInterval = tickInterval
-        var logger = logger
-        logger[metadataKey: "venue.name"] = "deriv"
-        self.logger = logger
+        self.logger = logger.forVenue("deriv")
         self.market = DerivMarket(seed: seed, tickInterval: tickInterval)
         self.faults = VenueFaultInjector(initial: VenueFaultSettings(), seed: seed ^ 0xDE41)
         self.book = Mutex(DerivBook(startingBalance: configuration.startingBalance))
@@ -65,23 +61,10 @@ public final class DerivSimulator: SimulatedVenue {
     /// The Hummingbird application serving the WebSocket endpoint, and the clock that settles contracts every price
     /// step.
     public func makeServices(onListening: @escaping @Sendable (Int) -> Void) -> [any Service] {
-        let webSocket = WebSocketServerConfiguration(
-            maxFrameSize: Self.maxMessageSize, autoPing: .disabled, closeTimeout: .seconds(1))
-        let shouldUpgrade:
-            @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<
-                WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
-            > = { [self] head, channel, _ in
-                await self.shouldUpgrade(head, channel: channel)
-            }
-        let application = Application(
-            responder: DerivResponder(venue: self),
-            server: .http1WebSocketUpgrade(
-                configuration: .init(http1: .init(), ws: webSocket), shouldUpgrade: shouldUpgrade),
-            configuration: .init(address: .hostname(self.host, port: self.port)),
-            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
-            logger: self.logger
-        )
-        return [application, DerivContractClock(venue: self)]
+        [
+            self.makeApplication(responder: DerivResponder(venue: self), onListening: onListening),
+            PriceStepClock(interval: self.tickInterval) { [self] in self.withCurrentBook { _ in } },
+        ]
     }
 
     /// One record per contract since the last reset, oldest first (see `DerivContract.record(loginID:)`).
@@ -94,7 +77,7 @@ public final class DerivSimulator: SimulatedVenue {
     /// with the same token works again). Both return how many they affected.
     public func perform(_ action: VenueFaultAction) -> Int? {
         switch action {
-        case .dropWebSockets: self.connections.dropAll()
+        case .dropWebSockets: self.connections.registry.dropAll()
         case .expireTokens: self.connections.expireAll()
         default: nil
         }
@@ -118,18 +101,18 @@ public final class DerivSimulator: SimulatedVenue {
     public func reset() {
         self.book.withLock { $0.reset() }
         self.connections.resetCounters()
-        self.frames.withLock { $0.removeAll() }
+        self.received.removeAll()
     }
 
     /// Tells every connection to close (with a close frame).
     public func beginShutdown() {
-        self.connections.shutDown()
+        self.connections.registry.shutDown()
     }
 
     /// Every text frame received since start or the last reset, oldest first (the newest
     /// ``maxReceivedFrames``), exactly as received: for validating a client's requests in tests.
     public func receivedFrames() -> [String] {
-        self.frames.withLock { Array($0.suffix(Self.maxReceivedFrames)) }
+        self.received.frames()
     }
 
     /// The account's balance in USD.
@@ -144,37 +127,12 @@ public final class DerivSimulator: SimulatedVenue {
 
     // MARK: - Internals
 
-    /// Records a received frame.
-    func record(frame: String) {
-        self.frames.withLock { frames in
-            frames.append(frame)
-            if frames.count > Self.maxReceivedFrames + Self.maxReceivedFrames / 10 {
-                frames.removeFirst(frames.count - Self.maxReceivedFrames)
-            }
-        }
-    }
-
     /// Runs `body` on the book after revaluing every open contract and closing those due (stop out, take profit,
     /// stop loss, expiry).
     func withCurrentBook<T: Sendable>(_ body: (inout DerivBook) -> T) -> T {
         self.book.withLock { book in
             book.advance(quote: { self.market.quote($0) })
             return body(&book)
-        }
-    }
-}
-
-/// Revalues and settles Deriv contracts every price step, so that stop outs, take profits, stop losses and expiries
-/// happen on time even when no connection watches them. Stops on graceful shutdown.
-struct DerivContractClock: Service {
-    let venue: DerivSimulator
-
-    func run() async {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                self.venue.withCurrentBook { _ in }
-                try? await Task.sleep(for: self.venue.tickInterval)
-            }
         }
     }
 }

@@ -11,16 +11,8 @@ extension MT4ServerSimulator {
     /// answer (403, 500, …) the refusal installs ``UpgradeRefusalHandler``, which replaces that 400 on the wire.
     func shouldUpgrade(
         _ head: HTTPRequest, channel: any Channel
-    ) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
-        let target = head.path ?? "/"
-        let path: String
-        let query: String?
-        if let mark = target.firstIndex(of: "?") {
-            path = String(target[..<mark])
-            query = String(target[target.index(after: mark)...])
-        } else {
-            (path, query) = (target, nil)
-        }
+    ) async -> WebSocketFace.UpgradeDecision {
+        let (path, query) = WebSocketFace.split(target: head.path ?? "/")
         let request = MT4ServerRequest(
             method: head.method.rawValue, path: path, query: query,
             authorization: head.headerFields[.authorization], isWebSocketUpgrade: true,

@@ -1,8 +1,5 @@
 public import Foundation
-import Hummingbird
-import HummingbirdWebSocket
 public import Logging
-import NIOCore
 public import ServiceLifecycle
 import Synchronization
 
@@ -45,9 +42,7 @@ public final class MT4ServerSimulator: SimulatedVenue {
         self.configuration = configuration
         self.host = host
         self.tickInterval = tickInterval
-        var logger = logger
-        logger[metadataKey: "venue.name"] = "mt4server"
-        self.logger = logger
+        self.logger = logger.forVenue("mt4server")
         self.market = MT4ServerMarket(seed: seed, tickInterval: tickInterval)
         var initialFaults = VenueFaultSettings()
         initialFaults.tokenTTL = configuration.tokenTTL
@@ -57,21 +52,10 @@ public final class MT4ServerSimulator: SimulatedVenue {
 
     /// The Hummingbird application serving HTTP and the ticker WebSocket.
     public func makeServices(onListening: @escaping @Sendable (Int) -> Void) -> [any Service] {
-        let webSocket = WebSocketServerConfiguration(autoPing: .disabled, closeTimeout: .seconds(1))
-        let shouldUpgrade:
-            @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<
-                WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
-            > = { [self] head, channel, _ in
-                await self.shouldUpgrade(head, channel: channel)
-            }
-        let application = Application(
-            responder: MT4ServerResponder(venue: self),
-            server: .http1WebSocketUpgrade(
-                configuration: .init(http1: .init(), ws: webSocket), shouldUpgrade: shouldUpgrade),
-            configuration: .init(address: .hostname(self.host, port: self.port)),
-            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
-            logger: self.logger
-        )
+        let application = WebSocketFace.makeApplication(
+            responder: MT4ServerResponder(venue: self), host: self.host, port: self.port, logger: self.logger,
+            onListening: onListening,
+            shouldUpgrade: { [self] head, channel in await self.shouldUpgrade(head, channel: channel) })
         return [application]
     }
 

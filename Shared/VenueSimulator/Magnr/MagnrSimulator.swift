@@ -44,9 +44,7 @@ public final class MagnrSimulator: SimulatedVenue {
     ) {
         self.configuration = configuration
         self.host = host
-        var logger = logger
-        logger[metadataKey: "venue.name"] = "magnr"
-        self.logger = logger
+        self.logger = logger.forVenue("magnr")
         self.market = MagnrMarket(seed: seed, tickInterval: tickInterval)
         self.faults = VenueFaultInjector(initial: VenueFaultSettings(), seed: seed ^ 0x3A6)
         self.book = Mutex(MagnrBook(startingBalance: configuration.startingBalance))

@@ -11,36 +11,18 @@ enum GsonValue: Sendable {
 
     /// The compact JSON text.
     var json: String {
-        var out = ""
-        self.write(into: &out)
-        return out
+        self.ordered.text(writingStrings: Self.writeString)
     }
 
-    private func write(into out: inout String) {
+    /// The same value for ``OrderedJSON`` to write.
+    private var ordered: OrderedJSON {
         switch self {
-        case .string(let value):
-            Self.writeString(value, into: &out)
-        case .int(let value):
-            out += String(value)
-        case .double(let value):
-            // Gson refuses NaN and infinities by default; a simulator must never produce them.
-            out += value.isFinite ? JavaDouble.format(value) : "0.0"
-        case .object(let fields):
-            out += "{"
-            for (index, (name, value)) in fields.enumerated() {
-                if index > 0 { out += "," }
-                Self.writeString(name, into: &out)
-                out += ":"
-                value.write(into: &out)
-            }
-            out += "}"
-        case .array(let values):
-            out += "["
-            for (index, value) in values.enumerated() {
-                if index > 0 { out += "," }
-                value.write(into: &out)
-            }
-            out += "]"
+        case .string(let value): .string(value)
+        case .int(let value): .int(value)
+        // Gson refuses NaN and infinities by default; a simulator must never produce them.
+        case .double(let value): .literal(value.isFinite ? JavaDouble.format(value) : "0.0")
+        case .object(let fields): .object(fields.map { ($0.0, $0.1.ordered) })
+        case .array(let values): .array(values.map(\.ordered))
         }
     }
 

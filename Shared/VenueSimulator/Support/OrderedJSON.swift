@@ -1,7 +1,8 @@
 import Foundation
 
-/// A JSON value written the way the simulated venues' servers write theirs (the CPlugin and Magnr faces): object
-/// members in declaration order, every member present (`null` when empty), numbers as plain decimal text.
+/// A JSON value written the way the simulated venues' servers write theirs (the CPlugin, Magnr and cTrader faces):
+/// object members in declaration order, every member present (`null` when empty), numbers as plain decimal text.
+/// The one compact JSON writer of the simulator: ``ExactJSON`` and ``GsonValue`` are written through it.
 ///
 /// Numbers are `Decimal`, already rounded by the caller (prices to the symbol's digits, money to cents), and are
 /// written with `Decimal.description` (`1.08123`, `10000`, `-3.5`): never through `Double`, never in exponent form.
@@ -10,6 +11,8 @@ enum OrderedJSON: Sendable {
     case bool(Bool)
     case int(Int64)
     case number(Decimal)
+    /// A number already in JSON form, written as it is (an ``ExactJSON`` number, a Gson double).
+    case literal(String)
     case string(String)
     case array([OrderedJSON])
     case object([(String, OrderedJSON)])
@@ -26,32 +29,39 @@ enum OrderedJSON: Sendable {
 
     /// The compact JSON text.
     var text: String {
+        self.text(writingStrings: Self.writeString)
+    }
+
+    /// The compact JSON text, with strings (member names included) written by `writeString` (for a venue whose
+    /// server escapes strings its own way).
+    func text(writingStrings writeString: (String, inout String) -> Void) -> String {
         var out = ""
-        self.write(into: &out)
+        self.write(into: &out, writeString)
         return out
     }
 
-    private func write(into out: inout String) {
+    private func write(into out: inout String, _ writeString: (String, inout String) -> Void) {
         switch self {
         case .null: out += "null"
         case .bool(let value): out += value ? "true" : "false"
         case .int(let value): out += String(value)
         case .number(let value): out += value.isFinite ? value.description : "0"
-        case .string(let value): Self.writeString(value, into: &out)
+        case .literal(let text): out += text
+        case .string(let value): writeString(value, &out)
         case .array(let values):
             out += "["
             for (index, value) in values.enumerated() {
                 if index > 0 { out += "," }
-                value.write(into: &out)
+                value.write(into: &out, writeString)
             }
             out += "]"
         case .object(let members):
             out += "{"
             for (index, (name, value)) in members.enumerated() {
                 if index > 0 { out += "," }
-                Self.writeString(name, into: &out)
+                writeString(name, &out)
                 out += ":"
-                value.write(into: &out)
+                value.write(into: &out, writeString)
             }
             out += "}"
         }

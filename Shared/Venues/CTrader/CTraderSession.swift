@@ -53,18 +53,12 @@ struct CTraderSymbol: Sendable, Hashable {
 final class CTraderSession: Sendable {
     typealias Link = VenueSocketSession<CTraderFrame>.Link
 
-    private struct Subscriber {
-        var symbols: Set<String>
-        var continuation: AsyncThrowingStream<VenueMarketEvent, any Error>.Continuation
-    }
-
     private struct State {
         /// The connection whose account is authenticated, and with which token.
         var authenticatedLink: UUID?
         var token: VenueToken?
         var symbols: [String: CTraderSymbol] = [:]
         var moneyDigits: Int?
-        var subscribers: [UUID: Subscriber] = [:]
         var subscribed: Set<Int64> = []
         var subscribedOn: UUID?
         /// The last bid and ask of each symbol (a spot may carry only one side).
@@ -72,7 +66,6 @@ final class CTraderSession: Sendable {
         /// Why the last connection could not be set up.
         var setUpFailure: CTraderCallFailure?
 
-        var wanted: Set<String> { self.subscribers.values.reduce(into: []) { $0.formUnion($1.symbols) } }
         func symbol(id: Int64) -> CTraderSymbol? { self.symbols.values.first { $0.id == id } }
     }
 
@@ -82,6 +75,7 @@ final class CTraderSession: Sendable {
     private let logger: Logger
     private let socket: VenueSocketSession<CTraderFrame>
     private let state = Mutex(State())
+    private let quotes = VenueQuoteFanout()
     private let authGate = AsyncSerialGate()
     private let budget: VenueCallBudget
 
@@ -103,8 +97,8 @@ final class CTraderSession: Sendable {
             },
             onReady: { [weak self] link in self?.resubscribe(link) },
             onFrame: { [weak self] frame in self?.route(frame) },
-            onUp: { [weak self] in self?.broadcast { .connected(symbol: $0) } },
-            onDown: { [weak self] reason in self?.broadcast { .disconnected(symbol: $0, reason: reason) } }))
+            onUp: { [weak self] in self?.quotes.broadcast { .connected(symbol: $0) } },
+            onDown: { [weak self] reason in self?.quotes.broadcast { .disconnected(symbol: $0, reason: reason) } }))
     }
 
     /// The connection ends with the session's last owner.
@@ -344,8 +338,7 @@ final class CTraderSession: Sendable {
     /// Quotes and stream state of `symbols` until the stream is terminated.
     func events(for symbols: Set<String>) -> AsyncThrowingStream<VenueMarketEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: VenueMarketEvent.self)
-        let id = UUID()
-        self.state.withLock { $0.subscribers[id] = Subscriber(symbols: symbols, continuation: continuation) }
+        let (id, _) = self.quotes.add(symbols, to: continuation)
         continuation.onTermination = { _ in self.leave(id) }
         if let link = self.socket.currentLink {
             if self.socket.isUp { for symbol in symbols.sorted() { continuation.yield(.connected(symbol: symbol)) } }
@@ -358,10 +351,9 @@ final class CTraderSession: Sendable {
 
     private func leave(_ id: UUID) {
         let link = self.socket.currentLink
+        let removed = self.quotes.remove(id)
         let dropped = self.state.withLock { state -> [Int64] in
-            let before = state.wanted
-            state.subscribers[id] = nil
-            let ids = before.subtracting(state.wanted).compactMap { state.symbols[$0]?.id }
+            let ids = removed.compactMap { state.symbols[$0]?.id }
             guard state.subscribedOn == link?.id else { return [] }
             state.subscribed.subtract(ids)
             return ids
@@ -379,7 +371,7 @@ final class CTraderSession: Sendable {
     }
 
     private func resubscribe(_ link: Link) {
-        let wanted = self.state.withLock { $0.wanted }
+        let wanted = self.quotes.wanted
         guard !wanted.isEmpty else { return }
         Task { await self.subscribe(wanted, on: link) }
     }
@@ -403,11 +395,13 @@ final class CTraderSession: Sendable {
             return (ids, unknown)
         }
         for name in unknown {
-            self.broadcast(to: name) { .disconnected(symbol: $0, reason: "the venue lists no symbol \(name)") }
+            self.quotes.broadcast(to: name) { .disconnected(symbol: $0, reason: "the venue lists no symbol \(name)") }
         }
         guard !ids.isEmpty else { return }
         var payload = self.account
         payload["symbolId"] = .array(ids.map { .number(Decimal($0)) })
+        // Spots then carry the venue's time.
+        payload["subscribeToSpotTimestamp"] = .bool(true)
         do throws(CTraderCallFailure) {
             let answer = try await self.exchange(
                 CTraderPayload.subscribeSpotsReq, payload, on: link, timeout: self.configuration.requestTimeout)
@@ -417,15 +411,6 @@ final class CTraderSession: Sendable {
                 if state.subscribedOn == link.id { state.subscribed.subtract(ids) }
             }
             self.logger.warning("Spot subscription failed", metadata: ["error": "\(error)"])
-        }
-    }
-
-    private func broadcast(to symbol: String? = nil, _ make: (String) -> VenueMarketEvent) {
-        let subscribers = self.state.withLock { Array($0.subscribers.values) }
-        for subscriber in subscribers {
-            for wanted in subscriber.symbols.sorted() where symbol == nil || symbol == wanted {
-                subscriber.continuation.yield(make(wanted))
-            }
         }
     }
 
@@ -469,11 +454,7 @@ final class CTraderSession: Sendable {
         }
         guard let (name, bidPrice, askPrice) = merged else { return }
         let venueTime = payload[member: "timestamp"]?.integerValue.map { Date(timeIntervalSince1970: TimeInterval($0) / 1000) }
-        let quote = VenueQuote(symbol: name, bid: bidPrice, ask: askPrice, last: nil, venueTime: venueTime, receivedAt: Date())
-        let targets = self.state.withLock { state in
-            state.subscribers.values.filter { $0.symbols.contains(name) }.map(\.continuation)
-        }
-        for continuation in targets { continuation.yield(.quote(quote)) }
+        self.quotes.deliver(VenueQuote(symbol: name, bid: bidPrice, ask: askPrice, last: nil, venueTime: venueTime, receivedAt: Date()))
     }
 
     /// The bid and ask after a 2131: integers ÷ 100000, an absent side keeps its `last` value.
@@ -487,10 +468,6 @@ final class CTraderSession: Sendable {
     /// Closes the connection for good: pending calls fail, streams finish.
     func shutdown() {
         self.socket.shutdown()
-        let subscribers = self.state.withLock { state in
-            defer { state.subscribers = [:] }
-            return Array(state.subscribers.values)
-        }
-        for subscriber in subscribers { subscriber.continuation.finish() }
+        self.quotes.finishAll()
     }
 }

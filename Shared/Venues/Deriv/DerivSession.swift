@@ -65,25 +65,17 @@ final class DerivSession: Sendable {
 
     typealias Link = VenueSocketSession<DerivFrame>.Link
 
-    private struct Subscriber {
-        var symbols: Set<String>
-        var continuation: AsyncThrowingStream<VenueMarketEvent, any Error>.Continuation
-    }
-
     private struct State {
         /// The connection the current authorization belongs to, and what it said.
         var authorizedLink: UUID?
         var authorization: DerivAuthorization?
         /// The token used by the last successful authorize.
         var token: VenueToken?
-        var subscribers: [UUID: Subscriber] = [:]
         /// Tick stream ids by symbol, on the current connection.
         var streams: [String: String] = [:]
         /// Symbols subscribed (or being subscribed) on the connection `subscribedOn`.
         var subscribed: Set<String> = []
         var subscribedOn: UUID?
-
-        var wanted: Set<String> { self.subscribers.values.reduce(into: []) { $0.formUnion($1.symbols) } }
     }
 
     private let configuration: DerivConfiguration
@@ -91,6 +83,7 @@ final class DerivSession: Sendable {
     private let logger: Logger
     private let socket: VenueSocketSession<DerivFrame>
     private let state = Mutex(State())
+    private let quotes = VenueQuoteFanout()
     private let authorizeGate = AsyncSerialGate()
     private let budgets: [Group: VenueCallBudget]
 
@@ -116,8 +109,8 @@ final class DerivSession: Sendable {
             },
             onReady: { [weak self] link in self?.resubscribe(link) },
             onFrame: { [weak self] frame in self?.route(frame) },
-            onUp: { [weak self] in self?.broadcast { .connected(symbol: $0) } },
-            onDown: { [weak self] reason in self?.broadcast { .disconnected(symbol: $0, reason: reason) } }))
+            onUp: { [weak self] in self?.quotes.broadcast { .connected(symbol: $0) } },
+            onDown: { [weak self] reason in self?.quotes.broadcast { .disconnected(symbol: $0, reason: reason) } }))
     }
 
     /// The connection ends with the session's last owner.
@@ -272,13 +265,8 @@ final class DerivSession: Sendable {
     /// Quotes and stream state of `symbols` until the stream is terminated.
     func events(for symbols: Set<String>) -> AsyncThrowingStream<VenueMarketEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: VenueMarketEvent.self)
-        let id = UUID()
         // Registered before the link is read: a connection becoming usable meanwhile subscribes it (onReady).
-        let added = self.state.withLock { state -> Set<String> in
-            let before = state.wanted
-            state.subscribers[id] = Subscriber(symbols: symbols, continuation: continuation)
-            return symbols.subtracting(before)
-        }
+        let (id, added) = self.quotes.add(symbols, to: continuation)
         let link = self.socket.currentLink
         let isUp = self.socket.isUp
         continuation.onTermination = { _ in self.leave(id) }
@@ -292,10 +280,8 @@ final class DerivSession: Sendable {
 
     private func leave(_ id: UUID) {
         let link = self.socket.currentLink
+        let removed = self.quotes.remove(id)
         let dropped = self.state.withLock { state -> [(String, String)] in
-            let before = state.wanted
-            state.subscribers[id] = nil
-            let removed = before.subtracting(state.wanted)
             state.subscribed.subtract(removed)
             return removed.compactMap { symbol in state.streams.removeValue(forKey: symbol).map { (symbol, $0) } }
         }
@@ -332,12 +318,13 @@ final class DerivSession: Sendable {
                     "The venue refused a tick subscription",
                     metadata: ["deriv.symbol": "\(symbol)", "deriv.error": "\(error.code)"])
                 self.release(symbol, on: link)
-                self.broadcast(to: symbol) { .disconnected(symbol: $0, reason: "subscription refused: \(error.code)") }
+                self.quotes.broadcast(to: symbol) { .disconnected(symbol: $0, reason: "subscription refused: \(error.code)") }
                 return
             }
             if let streamID = frame.subscriptionID {
+                let wanted = self.quotes.wanted.contains(symbol)
                 let stillWanted = self.state.withLock { state -> Bool in
-                    guard state.wanted.contains(symbol) else {
+                    guard wanted else {
                         state.subscribed.remove(symbol)
                         return false
                     }
@@ -361,22 +348,6 @@ final class DerivSession: Sendable {
         }
     }
 
-    private func broadcast(to symbol: String? = nil, _ make: (String) -> VenueMarketEvent) {
-        let subscribers = self.state.withLock { Array($0.subscribers.values) }
-        for subscriber in subscribers {
-            for wanted in subscriber.symbols.sorted() where symbol == nil || symbol == wanted {
-                subscriber.continuation.yield(make(wanted))
-            }
-        }
-    }
-
-    private func deliver(_ quote: VenueQuote) {
-        let targets = self.state.withLock { state in
-            state.subscribers.values.filter { $0.symbols.contains(quote.symbol) }.map(\.continuation)
-        }
-        for continuation in targets { continuation.yield(.quote(quote)) }
-    }
-
     /// `tick: {symbol, quote, bid?, ask?, epoch}`; without bid and ask the quote is both.
     static func quote(_ tick: JSONValue, receivedAt: Date) -> VenueQuote? {
         guard let symbol = tick[member: "symbol"]?.stringValue, let quote = tick[member: "quote"]?.decimalValue, quote > 0 else {
@@ -393,11 +364,7 @@ final class DerivSession: Sendable {
     /// Closes the connection for good: pending calls fail, streams finish.
     func shutdown() {
         self.socket.shutdown()
-        let subscribers = self.state.withLock { state in
-            defer { state.subscribers = [:] }
-            return Array(state.subscribers.values)
-        }
-        for subscriber in subscribers { subscriber.continuation.finish() }
+        self.quotes.finishAll()
     }
 
     /// A new connection: re-authorize (when the session was authorized before), then — once calls may use it —
@@ -418,7 +385,7 @@ final class DerivSession: Sendable {
 
     /// Subscribes every wanted symbol on a connection that just became usable.
     private func resubscribe(_ link: Link) {
-        let wanted = self.state.withLock { $0.wanted }
+        let wanted = self.quotes.wanted
         guard !wanted.isEmpty else { return }
         Task { for symbol in wanted.sorted() { await self.subscribe(symbol, on: link) } }
     }
@@ -427,7 +394,7 @@ final class DerivSession: Sendable {
         if frame.msgType == "tick", frame.error == nil, let tick = frame.payload,
             let quote = Self.quote(tick, receivedAt: Date())
         {
-            self.deliver(quote)
+            self.quotes.deliver(quote)
         }
     }
 }

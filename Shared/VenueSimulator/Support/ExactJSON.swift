@@ -1,38 +1,40 @@
 import Foundation
 
-/// A JSON value as the Deriv face reads and writes it: object members keep their order (duplicates included) and
-/// numbers keep their literal text, so that a request is echoed in `echo_req` exactly as it was received.
+/// A JSON value read and written exactly: object members keep their order (duplicates included) and numbers keep
+/// their literal text, so that the Deriv face echoes a request in `echo_req` exactly as it was received and the
+/// cTrader face checks a payload's fields as the client wrote them. Parsed by ``parse(_:)``; written by
+/// ``OrderedJSON``.
 ///
 /// Numbers the simulator produces are written from `Int64` or `Decimal` (already rounded by the caller), never
 /// through `Double` and never in exponent form.
-enum DerivJSON: Sendable {
+enum ExactJSON: Sendable {
     case null
     case bool(Bool)
     /// A number, as its JSON literal (validated against the RFC 8259 grammar when parsed).
     case number(String)
     case string(String)
-    case array([DerivJSON])
-    case object([(String, DerivJSON)])
+    case array([ExactJSON])
+    case object([(String, ExactJSON)])
 
     /// A number from an integer.
-    static func int(_ value: Int64) -> DerivJSON { .number(String(value)) }
+    static func int(_ value: Int64) -> ExactJSON { .number(String(value)) }
 
     /// A number from an `Int`.
-    static func int(_ value: Int) -> DerivJSON { .number(String(value)) }
+    static func int(_ value: Int) -> ExactJSON { .number(String(value)) }
 
     /// A number from a decimal (`Decimal.description` never uses exponent form).
-    static func decimal(_ value: Decimal) -> DerivJSON { .number(value.isFinite ? value.description : "0") }
+    static func decimal(_ value: Decimal) -> ExactJSON { .number(value.isFinite ? value.description : "0") }
 
     /// A string, or `null` when `value` is `nil`.
-    static func optionalString(_ value: String?) -> DerivJSON { value.map(DerivJSON.string) ?? .null }
+    static func optionalString(_ value: String?) -> ExactJSON { value.map(ExactJSON.string) ?? .null }
 
     /// The members of an object, or `nil`.
-    var members: [(String, DerivJSON)]? {
+    var members: [(String, ExactJSON)]? {
         if case .object(let members) = self { members } else { nil }
     }
 
     /// The value of member `key` of an object (the last one when the key is repeated, as most parsers do).
-    subscript(key: String) -> DerivJSON? {
+    subscript(key: String) -> ExactJSON? {
         self.members?.last { $0.0 == key }?.1
     }
 
@@ -57,83 +59,46 @@ enum DerivJSON: Sendable {
 
     /// The compact JSON text.
     var text: String {
-        var out = ""
-        self.write(into: &out)
-        return out
+        self.ordered.text
     }
 
-    private func write(into out: inout String) {
+    /// The same value for ``OrderedJSON`` to write (numbers as their literal text).
+    private var ordered: OrderedJSON {
         switch self {
-        case .null: out += "null"
-        case .bool(let value): out += value ? "true" : "false"
-        case .number(let text): out += text
-        case .string(let value): Self.writeString(value, into: &out)
-        case .array(let values):
-            out += "["
-            for (index, value) in values.enumerated() {
-                if index > 0 { out += "," }
-                value.write(into: &out)
-            }
-            out += "]"
-        case .object(let members):
-            out += "{"
-            for (index, (name, value)) in members.enumerated() {
-                if index > 0 { out += "," }
-                Self.writeString(name, into: &out)
-                out += ":"
-                value.write(into: &out)
-            }
-            out += "}"
+        case .null: .null
+        case .bool(let value): .bool(value)
+        case .number(let text): .literal(text)
+        case .string(let value): .string(value)
+        case .array(let values): .array(values.map(\.ordered))
+        case .object(let members): .object(members.map { ($0.0, $0.1.ordered) })
         }
-    }
-
-    /// RFC 8259 escaping: quote, backslash and control characters; everything else is written as UTF-8.
-    private static func writeString(_ value: String, into out: inout String) {
-        out += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16, uppercase: true)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
     }
 }
 
 // MARK: - Parsing
 
 /// Why a frame is not JSON.
-struct DerivJSONError: Error, Sendable {
+struct ExactJSONError: Error, Sendable {
     var reason: String
 }
 
-extension DerivJSON {
+extension ExactJSON {
     /// Deepest nesting accepted (a 64 KiB frame could otherwise nest deeply enough to exhaust the stack).
     static let maxDepth = 64
 
     /// Parses one JSON text (RFC 8259; surrounding whitespace allowed, nothing after the value).
-    static func parse(_ text: String) throws(DerivJSONError) -> DerivJSON {
-        var parser = DerivJSONParser(bytes: Array(text.utf8))
+    static func parse(_ text: String) throws(ExactJSONError) -> ExactJSON {
+        var parser = ExactJSONParser(bytes: Array(text.utf8))
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)
         parser.skipWhitespace()
-        guard parser.index == parser.bytes.count else { throw DerivJSONError(reason: "unexpected data after JSON") }
+        guard parser.index == parser.bytes.count else { throw ExactJSONError(reason: "unexpected data after JSON") }
         return value
     }
 }
 
 /// A recursive-descent parser over UTF-8 bytes.
-private struct DerivJSONParser {
+private struct ExactJSONParser {
     let bytes: [UInt8]
     var index = 0
 
@@ -147,12 +112,12 @@ private struct DerivJSONParser {
         }
     }
 
-    private func fail(_ reason: String) -> DerivJSONError {
-        DerivJSONError(reason: "\(reason) at offset \(self.index)")
+    private func fail(_ reason: String) -> ExactJSONError {
+        ExactJSONError(reason: "\(reason) at offset \(self.index)")
     }
 
-    mutating func value(depth: Int) throws(DerivJSONError) -> DerivJSON {
-        guard depth <= DerivJSON.maxDepth else { throw self.fail("nesting too deep") }
+    mutating func value(depth: Int) throws(ExactJSONError) -> ExactJSON {
+        guard depth <= ExactJSON.maxDepth else { throw self.fail("nesting too deep") }
         guard self.index < self.bytes.count else { throw self.fail("unexpected end") }
         switch self.bytes[self.index] {
         case UInt8(ascii: "{"): return try self.object(depth: depth)
@@ -165,7 +130,7 @@ private struct DerivJSONParser {
         }
     }
 
-    private mutating func literal(_ word: String) throws(DerivJSONError) {
+    private mutating func literal(_ word: String) throws(ExactJSONError) {
         let expected = Array(word.utf8)
         guard self.index + expected.count <= self.bytes.count,
             Array(self.bytes[self.index..<self.index + expected.count]) == expected
@@ -173,9 +138,9 @@ private struct DerivJSONParser {
         self.index += expected.count
     }
 
-    private mutating func object(depth: Int) throws(DerivJSONError) -> DerivJSON {
+    private mutating func object(depth: Int) throws(ExactJSONError) -> ExactJSON {
         self.index += 1
-        var members: [(String, DerivJSON)] = []
+        var members: [(String, ExactJSON)] = []
         self.skipWhitespace()
         if self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "}") {
             self.index += 1
@@ -206,9 +171,9 @@ private struct DerivJSONParser {
         }
     }
 
-    private mutating func array(depth: Int) throws(DerivJSONError) -> DerivJSON {
+    private mutating func array(depth: Int) throws(ExactJSONError) -> ExactJSON {
         self.index += 1
-        var values: [DerivJSON] = []
+        var values: [ExactJSON] = []
         self.skipWhitespace()
         if self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "]") {
             self.index += 1
@@ -229,7 +194,7 @@ private struct DerivJSONParser {
         }
     }
 
-    private mutating func number() throws(DerivJSONError) -> String {
+    private mutating func number() throws(ExactJSONError) -> String {
         let start = self.index
         func digits() -> Int {
             let first = self.index
@@ -257,7 +222,7 @@ private struct DerivJSONParser {
         return String(decoding: self.bytes[start..<self.index], as: UTF8.self)
     }
 
-    private mutating func string() throws(DerivJSONError) -> String {
+    private mutating func string() throws(ExactJSONError) -> String {
         self.index += 1
         var scalars = String.UnicodeScalarView()
         var runStart = self.index
@@ -287,7 +252,7 @@ private struct DerivJSONParser {
         throw self.fail("unterminated string")
     }
 
-    private mutating func escape() throws(DerivJSONError) -> Unicode.Scalar {
+    private mutating func escape() throws(ExactJSONError) -> Unicode.Scalar {
         guard self.index < self.bytes.count else { throw self.fail("unterminated escape") }
         let byte = self.bytes[self.index]
         self.index += 1
@@ -320,7 +285,7 @@ private struct DerivJSONParser {
         }
     }
 
-    private mutating func hex4() throws(DerivJSONError) -> UInt32 {
+    private mutating func hex4() throws(ExactJSONError) -> UInt32 {
         guard self.index + 4 <= self.bytes.count else { throw self.fail("invalid \\u escape") }
         var value: UInt32 = 0
         for byte in self.bytes[self.index..<self.index + 4] {
