@@ -9,11 +9,14 @@ import VenueKit
 /// must end in the dead-letter queue (with a reason) or be refused by the pre-trade checks (with a reason) — none may
 /// pass as an executable command, none may crash the intake, and memory must stay flat.
 ///
-/// `make test` runs 2,000 (about 10 s of a debug build); the full run is
-/// `TRADEWIRE_FUZZ_COUNT=10000 swift test --filter HostileCommandFuzzTests` (about a minute).
+/// `make test` runs 1,000 among the other tests (the loop yields often, so the venue sessions of tests running beside
+/// it are not starved of the two cores); the full run, alone so that resident memory means something, is
+/// `TRADEWIRE_FUZZ_COUNT=10000 swift test --filter HostileCommandFuzzTests` (about a minute). Memory is asserted only
+/// in that run: beside other tests the process's RSS measures them too.
 @Suite(.timeLimit(.minutes(10)))
 struct HostileCommandFuzzTests {
-    static let count = ProcessInfo.processInfo.environment["TRADEWIRE_FUZZ_COUNT"].flatMap(Int.init).map { max(100, $0) } ?? 2_000
+    static let requested = ProcessInfo.processInfo.environment["TRADEWIRE_FUZZ_COUNT"].flatMap(Int.init).map { max(100, $0) }
+    static let count = Self.requested ?? 1_000
 
     /// A valid command for `mt4-demo`, the starting point of every mutation.
     static var base: [String: Any] {
@@ -42,7 +45,7 @@ struct HostileCommandFuzzTests {
         var value: Data
     }
 
-    @Test func hostileCommandsAreAllRefusedWithAReasonAndMemoryStaysFlat() throws {
+    @Test func hostileCommandsAreAllRefusedWithAReasonAndMemoryStaysFlat() async throws {
         var random = SeededRandom(seed: 0x7ADE_F022)
         let intake = CommandIntake()
         var dead = 0
@@ -50,6 +53,7 @@ struct HostileCommandFuzzTests {
         var residentAtStart = 0
         var kinds: [String: Int] = [:]
         for index in 0..<Self.count {
+            await Task.yield()
             if index == Self.count / 10 { residentAtStart = Self.residentBytes() }
             let hostile = Self.mutation(index, &random)
             kinds[hostile.kind, default: 0] += 1
@@ -75,8 +79,10 @@ struct HostileCommandFuzzTests {
         #expect(dead + refused == Self.count)
         #expect(kinds.count >= 15, "every kind of mutation ran: \(kinds.keys.sorted())")
         let growth = Self.residentBytes() - residentAtStart
-        // Flat: the records after the first tenth (some of 256 KiB) may not leave more than a few megabytes behind.
-        #expect(growth < 48 << 20, "resident memory grew by \(growth >> 20) MiB over \(Self.count * 9 / 10) records")
+        if Self.requested != nil {
+            // Flat: the records after the first tenth (some of 256 KiB) may not leave more than a few megabytes behind.
+            #expect(growth < 48 << 20, "resident memory grew by \(growth >> 20) MiB over \(Self.count * 9 / 10) records")
+        }
         print("fuzz: \(Self.count) hostile commands, \(dead) dead-lettered, \(refused) refused by pre-trade checks, RSS growth \(growth >> 10) KiB")
     }
 
