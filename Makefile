@@ -43,7 +43,7 @@ run: build
 ## face against the vendor's OpenAPI document and against a third-party SignalR client (signalrcore), and its Deriv
 ## face against the vendor's JSON Schemas (with the websockets client).
 test: build
-	$(SWIFT) test
+	SWIFT=$(SWIFT) dev/swift-test.sh
 	python3 Tests/contract/validate_schemas.py
 	python3 Tests/contract/validate_cplugin_simulator.py --venue-sim "$$($(SWIFT) build --show-bin-path)/venue-sim"
 	python3 Tests/interop/cplugin_signalr_interop.py --venue-sim "$$($(SWIFT) build --show-bin-path)/venue-sim"

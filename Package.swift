@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "tick-publisher", targets: ["TickPublisherMain"]),
         .executable(name: "audit-logger", targets: ["AuditLoggerMain"]),
         .executable(name: "tradewire", targets: ["TradewireCLI"]),
+        .executable(name: "chaos", targets: ["ChaosMain"]),
         .library(name: "KafkaBridge", targets: ["KafkaBridge"]),
         .library(name: "Messages", targets: ["Messages"]),
         .library(name: "EmbeddedKafka", targets: ["EmbeddedKafka"]),
@@ -350,6 +351,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/ServicesBench"
+        ),
+        .executableTarget(
+            name: "ChaosMain",
+            dependencies: [
+                "KafkaBridge", "Messages",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Services/Chaos",
         ),
         .testTarget(
             name: "KafkaBridgeTests",

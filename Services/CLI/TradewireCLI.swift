@@ -32,7 +32,7 @@ struct KafkaOptions: ParsableArguments {
 struct OrderCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "order", abstract: "Send an order command and print its reports.",
-        subcommands: [PlaceOrder.self, CloseOrder.self, CancelOrder.self])
+        subcommands: [PlaceOrder.self, CloseOrder.self, CancelOrder.self, ResolveOrder.self])
 }
 
 /// What `place`, `close` and `cancel` share: publish one command, then wait for its terminal report.
@@ -169,6 +169,90 @@ struct CancelOrder: AsyncParsableCommand {
 
     func run() async throws {
         try await OrderRoundTrip(options: self.send).run(self.send.command(action: .cancel, venueOrderId: self.order))
+    }
+}
+
+struct ResolveOrder: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resolve",
+        abstract: "State the true outcome of a command whose final report was unknown (after checking at the venue).",
+        discussion: """
+            Publishes a resolve control command on orders.control; the order-executor checks that the command's final \
+            report is unknown and publishes the stated outcome as a final report carrying `resolves` (and a fill for \
+            filled). The audit trail keeps both. A refusal (not unknown, unknown command, status unfit for the action) \
+            comes back on orders.dlq and is printed here.
+            """)
+
+    @Option(help: "The commandId whose final report was unknown.")
+    var commandId: String
+
+    @Option(help: "Its venue id.")
+    var venue: String
+
+    @Option(help: "What really happened: filled, accepted, rejected (place); closed (close); cancelled (cancel); rejected.")
+    var status: String
+
+    @Option(help: "The venue's order id (required for filled and accepted).")
+    var venueOrderId: String?
+
+    @Option(help: "Quantity filled (required for filled).")
+    var filledQuantity: String?
+
+    @Option(help: "Average fill price (required for filled).")
+    var averagePrice: String?
+
+    @Option(help: "What was checked at the venue (kept in the audit trail).")
+    var reason: String
+
+    @Option(help: "Who is acting.")
+    var `operator` = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+
+    @Option(help: "Seconds to wait for the executor's answer.")
+    var timeout = 30
+
+    @OptionGroup var kafka: KafkaOptions
+
+    func run() async throws {
+        guard let commandID = UUID(uuidString: self.commandId) else { throw ValidationError("--command-id must be a UUID") }
+        guard let status = OrderStatus(rawValue: self.status), OrderResolution.allowedStatuses.contains(status) else {
+            throw ValidationError("--status must be one of \(OrderResolution.allowedStatuses.map(\.rawValue).joined(separator: ", "))")
+        }
+        let control = ControlCommand(
+            commandId: UUID(), action: .resolve, scope: .venue(self.venue), reason: self.reason, operator: self.operator,
+            issuedAt: .now(),
+            resolution: OrderResolution(
+                commandId: commandID, status: status, venueOrderId: self.venueOrderId,
+                filledQuantity: try self.filledQuantity.map { try PlaceOrder.decimal($0, "filled-quantity") },
+                averagePrice: try self.averagePrice.map { try PlaceOrder.decimal($0, "average-price") }))
+        let value: Data
+        do {
+            value = try WireFormat.encode(control)
+        } catch {
+            throw ValidationError("invalid resolution: \(error.pointer): \(error.rule)")
+        }
+        try await KafkaSession.with(self.kafka) { producer, makeFollower in
+            let follower = try await makeFollower([TopicCatalogue.ordersReports, TopicCatalogue.ordersDLQ], false)
+            _ = try await producer.send(KafkaProducerMessage(
+                topic: TopicCatalogue.ordersControl.name, key: self.venue, value: value))
+            print("→ \(TopicCatalogue.ordersControl.name)  resolve \(self.commandId) as \(status.rawValue) at \(self.venue)")
+            let deadline = StreamDeadline(ContinuousClock.now + .seconds(self.timeout))
+            for try await message in follower.messages(until: deadline) {
+                if message.topic == TopicCatalogue.ordersReports.name,
+                    let report = try? WireFormat.decode(ExecutionReport.self, from: message.value),
+                    report.commandId == commandID, report.resolves != nil
+                {
+                    print("← \(Describe.report(report))")
+                    return
+                }
+                if message.topic == TopicCatalogue.ordersDLQ.name,
+                    let letter = try? WireFormat.decode(DeadLetter.self, from: message.value),
+                    letter.commandId == control.commandId
+                {
+                    throw CLIError("refused: \(letter.error.code): \(letter.error.message)")
+                }
+            }
+            throw CLIError("no answer within \(self.timeout) s (is the order-executor running?)")
+        }
     }
 }
 

@@ -49,6 +49,11 @@ public struct ExecutionReport: WireMessage, Hashable {
     public var venueTime: Timestamp?
     /// When this report was published.
     public var reportedAt: Timestamp
+    /// What was checked at the venue to settle an in-doubt command (always on a final `unknown`; on reconciled
+    /// outcomes too).
+    public var evidence: [ReportEvidence]
+    /// On an operator's resolution of an `unknown` outcome: the `reportId` of the final `unknown` report it replaces.
+    public var resolves: UUID?
 
     /// Creates a report. Rules are checked when encoding.
     public init(
@@ -71,7 +76,9 @@ public struct ExecutionReport: WireMessage, Hashable {
         sentAt: Timestamp? = nil,
         ackedAt: Timestamp? = nil,
         venueTime: Timestamp? = nil,
-        reportedAt: Timestamp
+        reportedAt: Timestamp,
+        evidence: [ReportEvidence] = [],
+        resolves: UUID? = nil
     ) {
         self.reportId = reportId
         self.commandId = commandId
@@ -93,6 +100,8 @@ public struct ExecutionReport: WireMessage, Hashable {
         self.ackedAt = ackedAt
         self.venueTime = venueTime
         self.reportedAt = reportedAt
+        self.evidence = evidence
+        self.resolves = resolves
     }
 }
 
@@ -121,7 +130,9 @@ extension ExecutionReport {
             sentAt: try reader.timestamp(ifPresent: "sentAt"),
             ackedAt: try reader.timestamp(ifPresent: "ackedAt"),
             venueTime: try reader.timestamp(ifPresent: "venueTime"),
-            reportedAt: try reader.timestamp("reportedAt")
+            reportedAt: try reader.timestamp("reportedAt"),
+            evidence: try reader.nested(ifPresent: "evidence", as: [ReportEvidence].self) ?? [],
+            resolves: try reader.uuid(ifPresent: "resolves")
         )
         try self.validate(FieldRules(path: reader.path))
     }
@@ -151,6 +162,8 @@ extension ExecutionReport {
         try writer.put(self.ackedAt, "ackedAt")
         try writer.put(self.venueTime, "venueTime")
         try writer.put(self.reportedAt, "reportedAt")
+        try writer.put(self.evidence.isEmpty ? nil : self.evidence, "evidence")
+        try writer.put(self.resolves, "resolves")
     }
 
     /// Checks every rule of `execution-report/v1` on the in-memory values.
@@ -164,6 +177,13 @@ extension ExecutionReport {
         try rules.decimal(self.fee, .signed, "fee")
         try rules.text(self.feeCurrency, "feeCurrency", length: 3...12)
         try self.reason?.validate(rules.nested("reason"))
+        guard self.evidence.count <= 20 else { throw rules.invalid("evidence", "at most 20 observations") }
+        for (index, item) in self.evidence.enumerated() {
+            try item.validate(rules.nested("evidence").nested(String(index)))
+        }
+        if self.status == .unknown, self.isFinal {
+            try rules.require(!self.evidence.isEmpty, "evidence", when: "a final report's status is unknown")
+        }
         if self.status.requiresReason {
             try rules.require(self.reason != nil, "reason", when: "status is \(self.status.rawValue)")
         }

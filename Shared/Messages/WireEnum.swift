@@ -121,6 +121,8 @@ public enum ControlAction: String, Sendable, Hashable, CaseIterable, WireEnum {
     case halt
     /// Resume executing commands for the scope.
     case resume
+    /// An operator states the true outcome of a command whose final report was `unknown` (scope: its venue).
+    case resolve
 }
 
 /// The phase of a `JournalEntry`.

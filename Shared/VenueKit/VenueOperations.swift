@@ -176,6 +176,11 @@ public protocol VenueOrderGateway: Sendable {
     func openOrders() async throws(VenueError) -> [VenueOpenOrder]
     /// Account balance.
     func balance() async throws(VenueError) -> Decimal
+    /// Looks for the order of an in-doubt place request (after an unknown outcome or a crash). Venues that carry our
+    /// identifiers (cTrader's `clientOrderId` and comment, CPlugin's `Idempotency-Key`) answer exactly; the default
+    /// matches the open orders by the fields every venue lists (``findOrderByFields(_:)``). Throws when the venue
+    /// cannot be read.
+    func findOrder(_ search: VenueOrderSearch) async throws(VenueError) -> VenueOrderSearchResult
 }
 
 extension VenueOrderGateway {

@@ -48,6 +48,7 @@ enum InvalidExpectations {
                 ("reason-code-not-snake-case", .invalidValue, "/reason/code"),
                 ("missing-reportedAt", .missingField, "/reportedAt"),
                 ("final-is-string", .wrongType, "/final"),
+                ("unknown-final-without-evidence", .missingField, "/evidence"),
             ])
         add(
             "fill",
@@ -108,6 +109,9 @@ enum InvalidExpectations {
                 ("reason-empty", .invalidValue, "/reason"),
                 ("unknown-action-pause", .invalidValue, "/action"),
                 ("reason-too-long", .invalidValue, "/reason"),
+                ("resolve-without-resolution", .missingField, "/resolution"),
+                ("resolve-filled-without-price", .missingField, "/resolution/averagePrice"),
+                ("resolution-on-halt", .invalidValue, "/resolution"),
             ])
         add(
             "market-subscription",

@@ -105,7 +105,10 @@ final class OrderExecutionService: Service, Sendable {
     private let halts: HaltSwitch
     private let sessions: [String: VenueConnection]
     private let publisher: OrderPublisher
-    private let reconciler: OrderReconciler
+    private let settler: InDoubtSettler
+    /// One settlement at a time per venue (the start-up pass and the venue's lane).
+    private let settlementGates: [String: AsyncSerialGate]
+    private let crashPoints = CrashPoints.fromEnvironment()
     private let intake = CommandIntake()
     private let metrics: ServiceMetrics
     private let health: HealthBoard
@@ -126,13 +129,8 @@ final class OrderExecutionService: Service, Sendable {
         self.metrics = metrics
         self.health = health
         self.logger = logger
-        self.reconciler = OrderReconciler(sessions: sessions, journal: journal, window: reconcileWindow, logger: logger) {
-            report, fills in
-            guard await OrderPublisher.retrying(logger, "journal", { try await journal.recordDone(report) }) else { return }
-            if await publisher.report(report, fills: fills) {
-                metrics.orderFinished(venue: report.venue, outcome: report.status.rawValue)
-            }
-        }
+        self.settler = InDoubtSettler(journal: journal, window: reconcileWindow, logger: logger)
+        self.settlementGates = sessions.mapValues { _ in AsyncSerialGate() }
         health.set("replay", problem: "reading orders.state and orders.control")
     }
 
@@ -140,15 +138,28 @@ final class OrderExecutionService: Service, Sendable {
         await self.journal.waitUntilReplayed()
         await self.halts.waitUntilReplayed()
         self.health.set("replay", problem: nil)
-        let mine = self.journal.inDoubtEntries().filter { $0.executor == self.instanceID }
-        if !mine.isEmpty {
-            self.logger.notice("Resuming the reconciliation of in-doubt commands", metadata: ["count": "\(mine.count)"])
+        let inDoubt = self.journal.inDoubtEntries()
+        if !inDoubt.isEmpty {
+            self.logger.notice(
+                "In-doubt commands in the journal; each venue settles its own before its next command",
+                metadata: ["count": "\(inDoubt.count)"])
         }
-        for entry in mine {
-            self.reconciler.submit(.init(entry: entry, times: OrderTimes(receivedAt: entry.recordedAt)))
-        }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.reconciler.run() }
+        await withTaskGroup(of: Bool.self) { group in
+            // Start-up settlement, venues side by side; a venue's lane waits for its own (same gate).
+            for venue in Set(inDoubt.map(\.command.venue)) {
+                guard let session = self.sessions[venue] else {
+                    self.logger.error("In-doubt commands for a venue no longer configured stay in doubt", metadata: ["venue.name": "\(venue)"])
+                    continue
+                }
+                group.addTask {
+                    _ = await self.settleInDoubt(venue: venue, session: session)
+                    return false
+                }
+            }
+            group.addTask {
+                for await resolution in self.halts.resolutions { await self.resolve(resolution) }
+                return false
+            }
             group.addTask {
                 let commands = self.commands
                 let lanes = VenueLanes(
@@ -161,8 +172,12 @@ final class OrderExecutionService: Service, Sendable {
                 } catch {
                     self.logger.error("Command stream failed", metadata: ["error": "\(error)"])
                 }
+                return true
             }
-            await group.next()
+            // The command loop ends the service (shutdown or a failed stream); the rest stops with it.
+            while let isCommandLoop = await group.next() {
+                if isCommandLoop { break }
+            }
             group.cancelAll()
         }
     }
@@ -205,6 +220,10 @@ final class OrderExecutionService: Service, Sendable {
         logger[metadataKey: "venue.name"] = "\(command.venue)"
         logger[metadataKey: "order.client.id"] = "\(command.clientOrderId)"
 
+        // A venue's in-doubt intents (left by a crash, by an earlier owner of the venue, or by this instance) are
+        // settled before any new command for it.
+        guard await self.settleInDoubt(venue: command.venue, session: session) else { return false }
+
         switch self.journal.entry(command.commandId) {
         case .done(let report):
             // Seen before: never executed again. Its terminal report goes out again unchanged (same reportId), in case
@@ -213,12 +232,9 @@ final class OrderExecutionService: Service, Sendable {
             self.metrics.duplicate(venue: command.venue)
             return await self.publisher.report(report)
         case .intent:
-            logger.notice("Command is in doubt from an earlier attempt; reconciling, not resending")
-            self.metrics.duplicate(venue: command.venue)
-            if let entry = self.journal.inDoubtEntry(command.commandId) {
-                self.reconciler.submit(.init(entry: entry, times: times))
-            }
-            return true
+            // Settled above unless the venue is no longer configured; never sent again.
+            logger.error("Command still in doubt after settling; not resending")
+            return false
         case nil:
             break
         }
@@ -240,10 +256,13 @@ final class OrderExecutionService: Service, Sendable {
         guard await OrderPublisher.retrying(logger, "journal", { try await self.journal.recordIntent(command) }) else {
             return false
         }
+        self.crashPoints.reach(.afterIntent)
         var times = times
         times.sentAt = .now()
+        self.crashPoints.arm(.duringVenue)
         let outcome = await self.call(command, session: session, position: position)
         times.ackedAt = .now()
+        self.crashPoints.reach(.afterVenue)
         self.metrics.recordLatency(venue: command.venue, stage: "venue", times.sentAt!.date.durationUntil(times.ackedAt!.date))
 
         switch outcome {
@@ -270,12 +289,13 @@ final class OrderExecutionService: Service, Sendable {
             logger.info("Venue refused the order", metadata: ["reason.code": "\(reason.code)", "reason.venue.code": "\(reason.venueCode ?? "-")"])
             return await self.finish(OrderReports.final(command, status: .rejected, times: times, reason: reason), logger: logger)
         case .unknown(let reason):
-            logger.warning("Outcome unknown; reconciling against the venue", metadata: ["reason.code": "\(reason.code)"])
+            // Published at once, so downstream knows; the venue's lane waits until the venue shows the outcome.
+            logger.warning("Outcome unknown; settling against the venue", metadata: ["reason.code": "\(reason.code)"])
             guard await self.publisher.report(OrderReports.inDoubt(command, times: times, reason: reason)) else { return false }
             let entry = self.journal.inDoubtEntry(command.commandId)
                 ?? OrderJournal.InDoubt(command: command, executor: self.instanceID, recordedAt: times.sentAt!)
-            self.reconciler.submit(.init(entry: entry, times: times))
-            return true
+            guard let (report, fills) = await self.settler.settle(entry, session: session, times: times) else { return false }
+            return await self.finish(report, fills: fills, logger: logger)
         }
     }
 
@@ -300,13 +320,8 @@ final class OrderExecutionService: Service, Sendable {
             guard let symbol = command.symbol, let side = command.side, let quantity = command.quantity else {
                 return .rejected(Reason(code: "invalid_command", message: "place needs symbol, side and quantity"))
             }
-            let request = VenuePlaceRequest(
-                clientOrderID: command.clientOrderId, symbol: symbol, side: side, quantity: quantity,
-                orderType: command.orderType ?? .market, price: command.limitPrice ?? command.stopPrice,
-                stopLoss: command.stopLoss, takeProfit: command.takeProfit,
-                extensions: command.extensions?[session.definition.protocol],
-                idempotencyKey: command.commandId.uuidString.lowercased())
-            return await session.gateway.place(request)
+            return await session.gateway.place(
+                Self.placeRequest(command, symbol: symbol, side: side, quantity: quantity, session: session))
         case .close:
             guard let id = command.venueOrderId else {
                 return .rejected(Reason(code: "invalid_command", message: "close needs venueOrderId"))
@@ -323,10 +338,96 @@ final class OrderExecutionService: Service, Sendable {
         }
     }
 
+    /// The venue request of a place command (the same for the call and for finding it again).
+    static func placeRequest(
+        _ command: OrderCommand, symbol: String, side: OrderSide, quantity: Decimal, session: VenueConnection
+    ) -> VenuePlaceRequest {
+        VenuePlaceRequest(
+            clientOrderID: command.clientOrderId, symbol: symbol, side: side, quantity: quantity,
+            orderType: command.orderType ?? .market, price: command.limitPrice ?? command.stopPrice,
+            stopLoss: command.stopLoss, takeProfit: command.takeProfit,
+            extensions: command.extensions?[session.definition.protocol],
+            idempotencyKey: command.commandId.uuidString.lowercased())
+    }
+
+    /// Settles every in-doubt intent of `venue` in the journal, oldest first; false when cut short by shutdown.
+    private func settleInDoubt(venue: String, session: VenueConnection) async -> Bool {
+        guard let gate = self.settlementGates[venue], !self.journal.inDoubtEntries(venue: venue).isEmpty else { return true }
+        return await gate.run { await self.settleEach(venue: venue, session: session) }
+    }
+
+    private func settleEach(venue: String, session: VenueConnection) async -> Bool {
+        for entry in self.journal.inDoubtEntries(venue: venue) {
+            var logger = self.logger
+            logger[metadataKey: "command.id"] = "\(entry.command.commandId.uuidString.lowercased())"
+            logger[metadataKey: "venue.name"] = "\(venue)"
+            logger.notice("Settling an intent left in doubt", metadata: ["journal.executor": "\(entry.executor)"])
+            self.metrics.duplicate(venue: venue)
+            let times = OrderTimes(receivedAt: entry.recordedAt)
+            guard let (report, fills) = await self.settler.settle(entry, session: session, times: times),
+                await self.finish(report, fills: fills, logger: logger)
+            else { return false }
+        }
+        return true
+    }
+
+    /// Applies an operator's resolution of a final `unknown` outcome: the stated outcome becomes the command's
+    /// final report (carrying `resolves`), journaled and published. Every instance applies it; the report is built
+    /// only from the journal and the control command, so copies are identical (same `reportId`).
+    func resolve(_ resolution: HaltSwitch.Resolution) async {
+        await self.journal.waitUntilReplayed()
+        let control = resolution.command
+        guard let stated = control.resolution, case .venue(let venue) = control.scope else { return }
+        var logger = self.logger
+        logger[metadataKey: "command.id"] = "\(stated.commandId.uuidString.lowercased())"
+        logger[metadataKey: "venue.name"] = "\(venue)"
+        let refusal: DeadLetter.Failure?
+        switch self.journal.entry(stated.commandId) {
+        case .done(let report) where report.resolves != nil:
+            logger.debug("Resolution already applied")
+            return
+        case .done(let report) where report.status == .unknown && report.isFinal && report.venue == venue:
+            guard let resolved = OrderReports.resolved(report, by: control, stated: stated) else {
+                refusal = .init(
+                    code: "resolution_invalid",
+                    message: "status \(stated.status.rawValue) does not finish a \(report.action.rawValue) command",
+                    pointer: "/resolution/status")
+                break
+            }
+            logger.notice("Operator resolution applied", metadata: [
+                "order.status": "\(stated.status.rawValue)", "control.operator": "\(control.operator)",
+            ])
+            guard await OrderPublisher.retrying(logger, "journal", { try await self.journal.recordDone(resolved.0) }) else { return }
+            if await self.publisher.report(resolved.0, fills: resolved.1) {
+                self.metrics.orderFinished(venue: venue, outcome: resolved.0.status.rawValue)
+            }
+            return
+        case .done(let report):
+            refusal = .init(
+                code: "not_in_doubt",
+                message: "the command's final report is \(report.status.rawValue) at venue \(report.venue); only a final unknown can be resolved",
+                pointer: "/resolution/commandId")
+        case .intent:
+            refusal = .init(
+                code: "still_settling", message: "the command is still being settled against the venue; try again when its final report is out",
+                pointer: "/resolution/commandId")
+        case nil:
+            refusal = .init(code: "unknown_command", message: "no executor journaled this command", pointer: "/resolution/commandId")
+        }
+        guard let refusal, resolution.isLive else { return }
+        logger.warning("Operator resolution refused", metadata: ["error.code": "\(refusal.code)"])
+        let letter = DeadLetter(
+            original: resolution.origin, payload: resolution.payload, error: refusal, commandId: control.commandId,
+            service: "order-executor", deadLetteredAt: .now())
+        _ = await self.publisher.deadLetter(letter, key: resolution.origin.key, report: nil)
+    }
+
     /// Journals the outcome, then publishes it.
     private func finish(_ report: ExecutionReport, fills: [Fill] = [], logger: Logger) async -> Bool {
         guard await OrderPublisher.retrying(logger, "journal", { try await self.journal.recordDone(report) }) else { return false }
+        self.crashPoints.reach(.afterOutcome)
         guard await self.publisher.report(report, fills: fills) else { return false }
+        self.crashPoints.reach(.afterReport)
         self.metrics.orderFinished(venue: report.venue, outcome: report.status.rawValue)
         self.metrics.recordLatency(
             venue: report.venue, stage: "total", report.receivedAt.date.durationUntil(Date()))

@@ -41,6 +41,39 @@ enum OrderReports {
             times: times, reason: reason, ack: nil, position: nil)
     }
 
+    /// The final report an operator's resolution makes of a final `unknown` report (nil when the stated status
+    /// cannot finish the command's action), and its fill. Built only from the two, so every instance builds the same.
+    static func resolved(
+        _ unknown: ExecutionReport, by control: ControlCommand, stated: OrderResolution
+    ) -> (ExecutionReport, [Fill])? {
+        let fitting: Set<OrderStatus> = switch unknown.action {
+        case .place: [.filled, .accepted, .rejected]
+        case .close: [.closed, .rejected]
+        case .cancel: [.cancelled, .rejected]
+        }
+        guard fitting.contains(stated.status) else { return nil }
+        var report = unknown
+        report.reportId = self.derivedID(unknown.commandId, "resolution")
+        report.status = stated.status
+        report.venueOrderId = stated.venueOrderId ?? unknown.venueOrderId
+        report.filledQuantity = stated.filledQuantity ?? 0
+        report.averagePrice = stated.averagePrice
+        report.reason = Reason(
+            code: "operator_resolved", message: "resolved by \(control.operator): \(control.reason)")
+        report.reportedAt = control.issuedAt
+        report.resolves = unknown.reportId
+        var fills: [Fill] = []
+        if unknown.action == .place, stated.status == .filled, let id = report.venueOrderId, let symbol = report.symbol,
+            let side = report.side, let price = stated.averagePrice, report.filledQuantity > 0
+        {
+            fills.append(Fill(
+                fillId: "\(report.venue):\(id):open", commandId: report.commandId, clientOrderId: report.clientOrderId,
+                venue: report.venue, venueOrderId: id, symbol: symbol, side: side, quantity: report.filledQuantity,
+                price: price, time: control.issuedAt, reportedAt: control.issuedAt))
+        }
+        return (report, fills)
+    }
+
     /// The fill of an accepted order that reported a price and size.
     static func fill(_ command: OrderCommand, ack: VenueOrderAck, reportedAt: Timestamp) -> Fill? {
         guard let symbol = command.symbol, let side = command.side, let quantity = ack.filledQuantity, quantity > 0,

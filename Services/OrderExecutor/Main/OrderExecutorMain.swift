@@ -29,6 +29,11 @@ struct OrderExecutorMain: AsyncParsableCommand {
             venues: try self.venues.load(environment: environment),
             instanceID: self.instanceId ?? ProcessInfo.processInfo.hostName)
         configuration.reconcileWindow = .seconds(max(1, self.reconcileWindow))
+        // How soon the group hands a dead instance's venues to another (the mock broker rebalances after this minus
+        // 1 s); default 10 s.
+        if let text = environment["KAFKA_SESSION_TIMEOUT_MS"], let milliseconds = Int(text), (1000...300_000).contains(milliseconds) {
+            configuration.commands.sessionTimeout = .milliseconds(milliseconds)
+        }
         var producerConfiguration = KafkaProducerConfiguration()
         producerConfiguration.clientID = "order-executor"
         producerConfiguration.linger = .zero

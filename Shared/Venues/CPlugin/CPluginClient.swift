@@ -154,6 +154,44 @@ public final class CPluginClient: VenueOrderGateway, Sendable {
         return try await self.openOrders().filter { ids.contains($0.venueOrderID) }
     }
 
+    /// First the open trades whose comment is the client order id (opened since the intent, not claimed by another
+    /// command); when none is there, the request is sent again under its `Idempotency-Key`: the venue answers a key
+    /// it has seen with the envelope it cached (the order it opened, or its refusal) and trades only if the first
+    /// request never arrived, so either way exactly one order exists. No replay once the command may no longer
+    /// trade (``VenueOrderSearch/mayReplay``).
+    public func findOrder(_ search: VenueOrderSearch) async throws(VenueError) -> VenueOrderSearchResult {
+        let comment = String(search.request.clientOrderID.prefix(31))
+        let marked = try await self.openOrders(clientOrderID: search.request.clientOrderID).filter {
+            !search.excluding.contains($0.venueOrderID) && ($0.openedAt ?? .distantFuture) >= search.notBefore
+        }
+        let listed = Self.match(search, among: marked, check: "cplugin.trades-by-comment", observedAt: Date())
+        switch listed {
+        case .found, .ambiguous, .notPlaced:
+            return listed
+        case .notFound:
+            guard search.mayReplay, let key = search.request.idempotencyKey else {
+                return .notFound(VenueEvidence(
+                    check: "cplugin.trades-by-comment",
+                    finding: "no open trade of login \(self.configuration.login) carries comment \(comment) since \(Timestamp(date: search.notBefore))"))
+            }
+            switch await self.place(search.request) {
+            case .accepted(let ack):
+                return .found(ack, VenueEvidence(
+                    check: "cplugin.idempotent-replay",
+                    finding: "TradeTransaction replayed with Idempotency-Key \(key) answered ticket \(ack.venueOrderID)",
+                    candidates: [ack.venueOrderID]))
+            case .rejected(let reason):
+                return .notPlaced(reason, VenueEvidence(
+                    check: "cplugin.idempotent-replay",
+                    finding: "TradeTransaction replayed with Idempotency-Key \(key) was refused: \(reason.code)"))
+            case .unknown(let reason):
+                throw VenueError(
+                    .unreachable, venue: self.venueID,
+                    reason: "the replay under Idempotency-Key \(key) had no certain answer: \(reason.message)")
+            }
+        }
+    }
+
     /// The balance from `MarginLevelGet/{login}`.
     public func balance() async throws(VenueError) -> Decimal {
         let level: CPluginMarginLevel = try await self.rest.read("MarginLevelGet/\(self.configuration.login)")

@@ -164,6 +164,41 @@ public final class CTraderClient: VenueOrderGateway, VenueMarketData, Sendable {
         }
     }
 
+    /// 2124, matched exactly: a position whose comment is `tw:<commandId>` (or a pending order with that comment or
+    /// our `clientOrderId`) is the order. Positions are listed while open, so an order already closed again (stop
+    /// loss, take profit, by hand) is not found.
+    public func findOrder(_ search: VenueOrderSearch) async throws(VenueError) -> VenueOrderSearchResult {
+        let (positions, orders) = try await self.reconcile()
+        let observedAt = Date()
+        let comment = search.request.idempotencyKey.map { "tw:\($0)" }
+        func ours(_ holding: Holding) -> Bool {
+            (comment != nil && holding.comment == comment) || holding.clientOrderID == search.request.clientOrderID
+        }
+        let what = comment.map { "comment \($0)" } ?? "clientOrderId \(search.request.clientOrderID)"
+        if let position = positions.first(where: ours) {
+            let id = String(position.id)
+            return .found(
+                VenueOrderAck(
+                    venueOrderID: id, filledQuantity: Decimal(position.volume) / 100, averagePrice: position.price,
+                    venueTime: position.openedAt),
+                VenueEvidence(
+                    check: "ctrader.reconcile", finding: "open position \(id) carries \(what)", observedAt: observedAt,
+                    candidates: [id]))
+        }
+        if let order = orders.first(where: ours) {
+            let id = String(order.id)
+            return .found(
+                VenueOrderAck(venueOrderID: id, filledQuantity: 0, venueTime: order.openedAt),
+                VenueEvidence(
+                    check: "ctrader.reconcile", finding: "pending order \(id) carries \(what)", observedAt: observedAt,
+                    candidates: [id]))
+        }
+        return .notFound(VenueEvidence(
+            check: "ctrader.reconcile",
+            finding: "none of \(positions.count) open positions and \(orders.count) pending orders carries \(what)",
+            observedAt: observedAt))
+    }
+
     /// 2121: `trader.balance / 10^moneyDigits`.
     public func balance() async throws(VenueError) -> Decimal {
         let frame: CTraderFrame

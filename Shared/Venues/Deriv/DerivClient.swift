@@ -150,6 +150,17 @@ public final class DerivClient: VenueOrderGateway, VenueMarketData, Sendable {
         }
     }
 
+    /// `portfolio` matched by underlying, direction (from the contract type), stake (`buy_price`) and purchase time;
+    /// the one match's entry spot is read with `proposal_open_contract`. A contract that was sold or expired again
+    /// is no longer in the portfolio, so it is not found.
+    public func findOrder(_ search: VenueOrderSearch) async throws(VenueError) -> VenueOrderSearchResult {
+        let contracts = try await self.openOrders()
+        let result = Self.match(search, among: contracts, check: "deriv.portfolio", observedAt: Date())
+        guard case .found(var ack, let evidence) = result, let id = Int(ack.venueOrderID) else { return result }
+        ack.averagePrice = await self.entrySpot(id)
+        return .found(ack, evidence)
+    }
+
     /// `balance` of the authorized account.
     public func balance() async throws(VenueError) -> Decimal {
         let frame = try await self.read(["balance": .number(1)], group: .balance, call: "balance")
